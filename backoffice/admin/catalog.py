@@ -1,0 +1,63 @@
+"""Catalog screens: categories, suppliers, products."""
+
+from django.contrib import admin
+from django.db.models import Count
+from unfold.admin import TabularInline
+
+from backoffice.admin.base import StockroomModelAdmin
+from inventory import access
+from inventory.models import Category, Product, StockLevel, Supplier
+
+
+@admin.register(Category)
+class CategoryAdmin(StockroomModelAdmin):
+    list_display = ["path", "parent", "product_count"]
+    search_fields = ["name", "path"]
+    autocomplete_fields = ["parent"]
+    list_select_related = ["parent"]
+    readonly_fields = ["path"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(product_total=Count("products"))
+
+    @admin.display(description="products", ordering="product_total")
+    def product_count(self, obj):
+        return obj.product_total
+
+
+@admin.register(Supplier)
+class SupplierAdmin(StockroomModelAdmin):
+    list_display = ["code", "name", "contact_name", "email", "lead_time_days", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["code", "name", "contact_name", "email"]
+
+
+class StockLevelInline(TabularInline):
+    model = StockLevel
+    fields = ["warehouse", "on_hand", "reserved", "average_cost", "bin"]
+    readonly_fields = ["warehouse", "on_hand", "reserved", "average_cost"]
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    tab = True
+
+    def has_add_permission(self, request, obj=None):
+        # Stock appears through movements, never by typing a number in.
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(access.scope_q(request.user)).select_related("warehouse")
+
+
+@admin.register(Product)
+class ProductAdmin(StockroomModelAdmin):
+    list_display = ["sku", "name", "category", "default_supplier", "unit", "cost_price", "sale_price", "is_active"]
+    list_filter = ["is_active", "unit", "category"]
+    search_fields = ["sku", "name", "barcode"]
+    autocomplete_fields = ["category", "default_supplier"]
+    list_select_related = ["category", "default_supplier"]
+    inlines = [StockLevelInline]
+    fieldsets = [
+        (None, {"fields": ["sku", "name", "category", "default_supplier", "unit", "barcode", "is_active"]}),
+        ("Prices and reordering", {"fields": ["cost_price", "sale_price", "reorder_point", "reorder_quantity"]}),
+    ]

@@ -1,0 +1,152 @@
+"""Stock screens: warehouses, stock levels, and the read-only ledger with its posting form."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+from backoffice.admin.base import StockroomGuardedAdmin, StockroomModelAdmin
+from backoffice.forms import PostMovementForm
+from inventory import access, services
+from inventory.models import MovementKind, StockLevel, StockMovement, Warehouse
+
+
+@admin.register(Warehouse)
+class WarehouseAdmin(StockroomGuardedAdmin):
+    scope_field = "pk"
+    list_display = ["code", "name", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(StockLevel)
+class StockLevelAdmin(StockroomModelAdmin):
+    scope_field = "warehouse"
+    list_display = ["product", "warehouse", "on_hand", "reserved", "available", "average_cost", "bin"]
+    list_filter = ["warehouse"]
+    search_fields = ["product__sku", "product__name", "bin"]
+    list_select_related = ["product", "warehouse"]
+    autocomplete_fields = ["product", "warehouse"]
+    readonly_fields = ["product", "warehouse", "on_hand", "reserved", "average_cost"]
+    fields = ["product", "warehouse", "on_hand", "reserved", "average_cost", "bin"]
+
+    def has_add_permission(self, request):
+        # A stock level comes into being with its first receipt.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="available")
+    def available(self, obj):
+        return obj.available
+
+
+@admin.register(StockMovement)
+class StockMovementAdmin(StockroomModelAdmin):
+    """The ledger: read-only; new lines are posted through the services."""
+
+    scope_field = "warehouse"
+    list_display = [
+        "created_at",
+        "kind",
+        "product",
+        "warehouse",
+        "quantity",
+        "unit_cost",
+        "balance_after",
+        "reference",
+        "created_by",
+    ]
+    list_filter = ["kind", "warehouse", "created_at"]
+    search_fields = ["product__sku", "reference", "reason"]
+    list_select_related = ["product", "warehouse", "created_by"]
+    date_hierarchy = None
+    readonly_fields = [field.name for field in StockMovement._meta.fields]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return request.user.has_perm("inventory.add_stockmovement") and bool(
+            access.warehouse_ids_for(request.user, access.OPERATE_STOCK)
+        )
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = PostMovementForm(request.POST or None, user=request.user, admin_site=self.admin_site)
+        if request.method == "POST" and form.is_valid():
+            try:
+                movements = post_movement(request.user, form.cleaned_data)
+            except services.DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                first = movements[0]
+                self.message_user(
+                    request,
+                    f"Posted {first.get_kind_display().lower()} of {abs(first.quantity).normalize():f} × "
+                    f"{first.product.sku} in {first.warehouse.code}; on hand now {first.balance_after.normalize():f}.",
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(reverse("admin:inventory_stockmovement_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Post a stock movement",
+            "opts": self.opts,
+            "form": form,
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "backoffice/post_movement.html", context)
+
+    def get_urls(self):
+        urls = super().get_urls()
+        return [
+            path("post/", self.admin_site.admin_view(self.add_view), name="inventory_stockmovement_post"),
+            *urls,
+        ]
+
+
+def post_movement(user, data: dict) -> list[StockMovement]:
+    """Route the posting form to the right service."""
+    common = {"user": user, "product": data["product"], "reference": data.get("reference") or ""}
+    kind = data["kind"]
+    if kind == MovementKind.RECEIPT:
+        return [
+            services.receive(
+                **common,
+                warehouse=data["warehouse"],
+                quantity=data["quantity"],
+                unit_cost=data["unit_cost"],
+                reason=data.get("reason") or "",
+            )
+        ]
+    if kind == MovementKind.ISSUE:
+        return [
+            services.issue(
+                **common, warehouse=data["warehouse"], quantity=data["quantity"], reason=data.get("reason") or ""
+            )
+        ]
+    if kind == "transfer":
+        return list(
+            services.transfer(
+                **common,
+                source=data["warehouse"],
+                destination=data["destination"],
+                quantity=data["quantity"],
+                reason=data.get("reason") or "",
+            )
+        )
+    return [
+        services.adjust(
+            **common,
+            warehouse=data["warehouse"],
+            quantity=data["quantity"],
+            reason=data.get("reason") or "",
+            unit_cost=data.get("unit_cost"),
+        )
+    ]

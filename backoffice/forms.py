@@ -1,0 +1,74 @@
+"""Forms for screens that post stock through the services."""
+
+from decimal import Decimal
+
+from django import forms
+from django.contrib.admin.widgets import AutocompleteSelect
+from unfold.widgets import (
+    UnfoldAdminDecimalFieldWidget,
+    UnfoldAdminSelectWidget,
+    UnfoldAdminTextInputWidget,
+)
+
+from inventory import access
+from inventory.models import MovementKind, Product, StockMovement, Warehouse
+
+
+class PostMovementForm(forms.Form):
+    """Post a receipt, issue, transfer or adjustment; the services decide if it is allowed."""
+
+    KINDS = [
+        (MovementKind.RECEIPT, "Receipt"),
+        (MovementKind.ISSUE, "Issue"),
+        ("transfer", "Transfer"),
+        (MovementKind.ADJUSTMENT, "Adjustment"),
+    ]
+
+    kind = forms.ChoiceField(choices=KINDS, widget=UnfoldAdminSelectWidget)
+    product = forms.ModelChoiceField(queryset=Product.objects.filter(is_active=True))
+    warehouse = forms.ModelChoiceField(
+        queryset=Warehouse.objects.none(), widget=UnfoldAdminSelectWidget, help_text="Source, for a transfer."
+    )
+    destination = forms.ModelChoiceField(
+        queryset=Warehouse.objects.none(), required=False, widget=UnfoldAdminSelectWidget, help_text="Transfers only."
+    )
+    quantity = forms.DecimalField(
+        max_digits=14,
+        decimal_places=3,
+        widget=UnfoldAdminDecimalFieldWidget,
+        help_text="Adjustments may be negative; everything else is a positive amount.",
+    )
+    unit_cost = forms.DecimalField(
+        max_digits=14,
+        decimal_places=4,
+        required=False,
+        min_value=Decimal("0"),
+        widget=UnfoldAdminDecimalFieldWidget,
+        help_text="Receipts only (required there).",
+    )
+    reference = forms.CharField(max_length=64, required=False, widget=UnfoldAdminTextInputWidget)
+    reason = forms.CharField(
+        max_length=255, required=False, widget=UnfoldAdminTextInputWidget, help_text="Required for adjustments."
+    )
+
+    def __init__(self, *args, user, admin_site, **kwargs):
+        super().__init__(*args, **kwargs)
+        product = self.fields["product"]
+        product.widget = AutocompleteSelect(
+            StockMovement._meta.get_field("product"), admin_site, attrs={"class": "unfold-admin-autocomplete"}
+        )
+        product.queryset = product.queryset  # re-binds the new widget's choices
+        operable = access.warehouses_for(user, access.OPERATE_STOCK).filter(is_active=True)
+        self.fields["warehouse"].queryset = operable
+        self.fields["destination"].queryset = operable
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("kind")
+        if kind == MovementKind.RECEIPT and data.get("unit_cost") is None:
+            self.add_error("unit_cost", "A receipt needs a unit cost.")
+        if kind == "transfer" and not data.get("destination"):
+            self.add_error("destination", "Choose where the stock goes.")
+        if kind == MovementKind.ADJUSTMENT and not (data.get("reason") or "").strip():
+            self.add_error("reason", "An adjustment needs a reason.")
+        return data

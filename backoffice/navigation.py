@@ -1,0 +1,54 @@
+"""The sidebar, grouped by job. Items are hidden when the user lacks the permission."""
+
+from django.urls import reverse_lazy
+
+
+def _perm(codename: str):
+    def check(request) -> bool:
+        return request.user.has_perm(codename)
+
+    return check
+
+
+def _link(title: str, icon: str, url_name: str, permission: str) -> dict:
+    return {"title": title, "icon": icon, "link": reverse_lazy(url_name), "permission": _perm(permission)}
+
+
+def sidebar_navigation(request) -> list[dict]:
+    """Sidebar groups: Catalog, Stock, Purchasing, Reports, Access, Audit."""
+    groups = [
+        {
+            "title": "Catalog",
+            "items": [
+                _link("Products", "inventory_2", "admin:inventory_product_changelist", "inventory.view_product"),
+                _link("Categories", "account_tree", "admin:inventory_category_changelist", "inventory.view_category"),
+                _link("Suppliers", "local_shipping", "admin:inventory_supplier_changelist", "inventory.view_supplier"),
+            ],
+        },
+        {
+            "title": "Stock",
+            "items": [
+                _link("Warehouses", "warehouse", "admin:inventory_warehouse_changelist", "inventory.view_warehouse"),
+                _link("Stock levels", "stacks", "admin:inventory_stocklevel_changelist", "inventory.view_stocklevel"),
+                _link(
+                    "Movements ledger",
+                    "receipt_long",
+                    "admin:inventory_stockmovement_changelist",
+                    "inventory.view_stockmovement",
+                ),
+                _link(
+                    "Background jobs", "pending_actions", "admin:inventory_datajob_changelist", "inventory.view_datajob"
+                ),
+            ],
+        },
+        {"title": "Reports", "items": []},
+        {
+            "title": "Access",
+            "items": [
+                _link("Users", "person", "admin:auth_user_changelist", "auth.view_user"),
+                _link("Roles", "group", "admin:auth_group_changelist", "auth.view_group"),
+            ],
+        },
+        {"title": "Audit", "items": []},
+    ]
+    return [group for group in groups if group["items"]]

@@ -1,0 +1,21 @@
+"""The inventory domain: catalog, stock, ledger, access grants and data jobs."""
+
+from inventory.models.access import AccessEvent, WarehouseGroupPermission, WarehouseUserPermission
+from inventory.models.catalog import Category, Product, Supplier, normalize_sku
+from inventory.models.jobs import DataJob
+from inventory.models.stock import MovementKind, StockLevel, StockMovement, Warehouse
+
+__all__ = [
+    "AccessEvent",
+    "Category",
+    "DataJob",
+    "MovementKind",
+    "Product",
+    "StockLevel",
+    "StockMovement",
+    "Supplier",
+    "Warehouse",
+    "WarehouseGroupPermission",
+    "WarehouseUserPermission",
+    "normalize_sku",
+]

@@ -1,0 +1,46 @@
+"""Long imports and exports run as background tasks and report here."""
+
+from django.conf import settings
+from django.db import models
+
+
+class DataJob(models.Model):
+    """A background import or export: its progress, its result file, or why it failed."""
+
+    class Kind(models.TextChoices):
+        IMPORT = "import", "Import"
+        EXPORT = "export", "Export"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    title = models.CharField(max_length=200)
+    spec = models.JSONField(default=dict, blank=True, help_text="What to import or export (resource, filters).")
+    format = models.CharField(max_length=8, default="csv")
+    rows_total = models.PositiveBigIntegerField(null=True, blank=True)
+    rows_done = models.PositiveBigIntegerField(default=0)
+    source = models.FileField(upload_to="jobs/in/", blank=True)
+    result = models.FileField(upload_to="jobs/out/", blank=True)
+    error = models.TextField(blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def percent(self) -> int | None:
+        if not self.rows_total:
+            return None
+        return min(100, int(self.rows_done * 100 / self.rows_total))

@@ -1,0 +1,70 @@
+"""The roles (Django groups) and the model permissions each one carries.
+
+Where a role may act is decided separately, per warehouse (see inventory.access).
+"""
+
+CATALOG_VIEW = ["view_product", "view_category", "view_supplier", "view_warehouse"]
+STOCK_VIEW = ["view_stocklevel", "view_stockmovement", "view_datajob"]
+
+CLERK = "Clerk"
+MANAGER = "Warehouse manager"
+CATALOG_EDITOR = "Catalog editor"
+REPORT_VIEWER = "Report viewer"
+ADMINISTRATOR = "Administrator"
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    CLERK: [*CATALOG_VIEW, *STOCK_VIEW, "add_stockmovement"],
+    MANAGER: [
+        *CATALOG_VIEW,
+        *STOCK_VIEW,
+        "add_stockmovement",
+        "post_adjustment",
+        "view_reports",
+        "export_stocklevel",
+        "import_stocklevel",
+        "export_stockmovement",
+    ],
+    CATALOG_EDITOR: [
+        *CATALOG_VIEW,
+        "view_datajob",
+        "add_product",
+        "change_product",
+        "add_category",
+        "change_category",
+        "add_supplier",
+        "change_supplier",
+        "import_product",
+        "export_product",
+        "import_category",
+        "export_category",
+        "import_supplier",
+        "export_supplier",
+    ],
+    REPORT_VIEWER: [*CATALOG_VIEW, *STOCK_VIEW, "view_reports", "export_stocklevel", "export_stockmovement"],
+    ADMINISTRATOR: [
+        *CATALOG_VIEW,
+        *STOCK_VIEW,
+        "add_warehouse",
+        "change_warehouse",
+        "import_warehouse",
+        "export_warehouse",
+        "view_accessevent",
+        "auth.view_user",
+        "auth.add_user",
+        "auth.change_user",
+        "auth.view_group",
+        "auth.add_group",
+        "auth.change_group",
+    ],
+}
+
+
+def sync_roles(group_model, permission_model) -> None:
+    """Create the role groups and set exactly their permissions (safe to re-run)."""
+    for role, codenames in ROLE_PERMISSIONS.items():
+        group, _ = group_model.objects.get_or_create(name=role)
+        permissions = []
+        for entry in codenames:
+            app_label, codename = entry.split(".") if "." in entry else ("inventory", entry)
+            permissions.append(permission_model.objects.get(content_type__app_label=app_label, codename=codename))
+        group.permissions.set(permissions)

@@ -1,0 +1,282 @@
+"""Receipts, issues, transfers and adjustments: the only door to stock.
+
+Each function runs in one transaction, locks the affected StockLevel rows in
+(product_id, warehouse_id) order so two transfers in opposite directions
+cannot deadlock, refuses what would break an invariant with a DomainError,
+writes the ledger line with the balance after it, and leaves history on the
+stock level with the acting user.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.db import transaction
+from django.utils import timezone
+
+from inventory import access
+from inventory.models import MovementKind, Product, StockLevel, StockMovement, Warehouse
+from inventory.services.errors import DomainError, InsufficientStock, NotAllowed, format_quantity
+
+QUANTITY_STEP = Decimal("0.001")
+COST_STEP = Decimal("0.0001")
+
+
+@dataclass(frozen=True)
+class _Leg:
+    kind: str
+    product: Product
+    warehouse: Warehouse
+    quantity: Decimal  # signed
+    unit_cost: Decimal | None = None  # None: at the level's moving average
+
+
+def _quantity(value, *, allow_negative: bool = False) -> Decimal:
+    try:
+        quantity = Decimal(str(value))
+    except (InvalidOperation, ValueError, TypeError):
+        raise DomainError(f"“{value}” is not a quantity.") from None
+    if not quantity.is_finite():
+        raise DomainError(f"“{value}” is not a quantity.")
+    if quantity != quantity.quantize(QUANTITY_STEP):
+        raise DomainError(f"Quantities have at most 3 decimal places; got {value}.")
+    if quantity == 0 or (quantity < 0 and not allow_negative):
+        raise DomainError(f"Quantity must be greater than zero; got {format_quantity(quantity)}.")
+    return quantity
+
+
+def _cost(value) -> Decimal:
+    try:
+        cost = Decimal(str(value))
+    except (InvalidOperation, ValueError, TypeError):
+        raise DomainError(f"“{value}” is not a unit cost.") from None
+    if not cost.is_finite() or cost < 0:
+        raise DomainError(f"Unit cost cannot be negative; got {value}.")
+    return cost.quantize(COST_STEP, rounding=ROUND_HALF_UP)
+
+
+def _require(user, model_perm: str, warehouse_perm: str, warehouses: list[Warehouse], verb: str) -> None:
+    if user is None or not user.is_active:
+        raise NotAllowed("An active user is required to change stock.")
+    if not user.has_perm(f"inventory.{model_perm}"):
+        raise NotAllowed(f"You are not allowed to {verb}.")
+    for warehouse in warehouses:
+        if not access.has_warehouse_permission(user, warehouse_perm, warehouse):
+            raise NotAllowed(f"You are not allowed to {verb} in {warehouse.code}.")
+
+
+def _require_usable(product: Product, warehouses: list[Warehouse]) -> None:
+    if not product.is_active:
+        raise DomainError(f"{product.sku} is inactive; activate it before moving stock.")
+    for warehouse in warehouses:
+        if not warehouse.is_active:
+            raise DomainError(f"Warehouse {warehouse.code} is inactive.")
+
+
+def _lock_levels(legs: list[_Leg]) -> dict[tuple[int, int], StockLevel]:
+    """Create missing levels for inbound legs, then lock every affected row in a fixed order."""
+    keys = sorted({(leg.product.pk, leg.warehouse.pk) for leg in legs})
+    for leg in legs:
+        if leg.quantity > 0:
+            StockLevel.objects.get_or_create(product=leg.product, warehouse=leg.warehouse)
+    levels = {}
+    for product_id, warehouse_id in keys:
+        level = StockLevel.objects.select_for_update().filter(product_id=product_id, warehouse_id=warehouse_id).first()
+        if level is not None:
+            levels[(product_id, warehouse_id)] = level
+    return levels
+
+
+def _apply(legs: list[_Leg], *, user, reference: str, reason: str, at: datetime | None, reverses=None):
+    """Post legs atomically; returns the movements in leg order."""
+    when = at or timezone.now()
+    group_id = StockMovement.new_group_id() if len(legs) > 1 else None
+    with transaction.atomic():
+        levels = _lock_levels(legs)
+        movements = []
+        source_costs: dict[int, Decimal] = {}
+        for leg in legs:
+            level = levels.get((leg.product.pk, leg.warehouse.pk))
+            on_hand = level.on_hand if level else Decimal("0")
+            new_on_hand = on_hand + leg.quantity
+            if new_on_hand < 0:
+                verb = {MovementKind.TRANSFER_OUT: "transfer", MovementKind.ADJUSTMENT: "remove"}.get(leg.kind, "issue")
+                raise InsufficientStock(
+                    f"Cannot {verb} {format_quantity(-leg.quantity)} × {leg.product.sku} from "
+                    f"{leg.warehouse.code}: only {format_quantity(on_hand)} on hand."
+                )
+            if leg.quantity > 0:
+                unit_cost = leg.unit_cost if leg.unit_cost is not None else source_costs.get(leg.product.pk)
+                if unit_cost is None:
+                    unit_cost = level.average_cost
+                level.average_cost = _moving_average(on_hand, level.average_cost, leg.quantity, unit_cost)
+            else:
+                unit_cost = level.average_cost
+                source_costs[leg.product.pk] = unit_cost
+            level.on_hand = new_on_hand
+            level._history_user = user
+            level._change_reason = reference or reason or leg.kind
+            level.save(update_fields=["on_hand", "average_cost", "updated_at"])
+            movements.append(
+                StockMovement.objects.create(
+                    kind=leg.kind,
+                    product=leg.product,
+                    warehouse=leg.warehouse,
+                    quantity=leg.quantity,
+                    unit_cost=unit_cost,
+                    balance_after=new_on_hand,
+                    average_cost_after=level.average_cost,
+                    reference=reference,
+                    reason=reason,
+                    group_id=group_id,
+                    reverses=reverses,
+                    created_by=user,
+                    created_at=when,
+                )
+            )
+    return movements
+
+
+def _moving_average(on_hand: Decimal, average: Decimal, quantity: Decimal, unit_cost: Decimal) -> Decimal:
+    total = on_hand + quantity
+    if total <= 0:
+        return average
+    return ((on_hand * average + quantity * unit_cost) / total).quantize(COST_STEP, rounding=ROUND_HALF_UP)
+
+
+def receive(
+    *,
+    user,
+    product: Product,
+    warehouse: Warehouse,
+    quantity,
+    unit_cost,
+    reference: str = "",
+    reason: str = "",
+    at: datetime | None = None,
+) -> StockMovement:
+    """Goods arrive: on hand goes up and the moving average cost takes the new cost in."""
+    quantity = _quantity(quantity)
+    cost = _cost(unit_cost)
+    _require(user, "add_stockmovement", access.OPERATE_STOCK, [warehouse], "receive stock")
+    _require_usable(product, [warehouse])
+    leg = _Leg(MovementKind.RECEIPT, product, warehouse, quantity, cost)
+    return _apply([leg], user=user, reference=reference, reason=reason, at=at)[0]
+
+
+def issue(
+    *,
+    user,
+    product: Product,
+    warehouse: Warehouse,
+    quantity,
+    reference: str = "",
+    reason: str = "",
+    at: datetime | None = None,
+) -> StockMovement:
+    """Goods leave at the moving average cost; refused if fewer are on hand."""
+    quantity = _quantity(quantity)
+    _require(user, "add_stockmovement", access.OPERATE_STOCK, [warehouse], "issue stock")
+    _require_usable(product, [warehouse])
+    leg = _Leg(MovementKind.ISSUE, product, warehouse, -quantity)
+    return _apply([leg], user=user, reference=reference, reason=reason, at=at)[0]
+
+
+def transfer(
+    *,
+    user,
+    product: Product,
+    source: Warehouse,
+    destination: Warehouse,
+    quantity,
+    reference: str = "",
+    reason: str = "",
+    at: datetime | None = None,
+) -> tuple[StockMovement, StockMovement]:
+    """Move stock between warehouses: two legs sharing a group id, at the source's average cost."""
+    quantity = _quantity(quantity)
+    if source.pk == destination.pk:
+        raise DomainError("Source and destination are the same warehouse.")
+    _require(user, "add_stockmovement", access.OPERATE_STOCK, [source, destination], "transfer stock")
+    _require_usable(product, [source, destination])
+    legs = [
+        _Leg(MovementKind.TRANSFER_OUT, product, source, -quantity),
+        _Leg(MovementKind.TRANSFER_IN, product, destination, quantity),
+    ]
+    out_leg, in_leg = _apply(legs, user=user, reference=reference, reason=reason, at=at)
+    return out_leg, in_leg
+
+
+def adjust(
+    *,
+    user,
+    product: Product,
+    warehouse: Warehouse,
+    quantity,
+    reason: str,
+    reference: str = "",
+    unit_cost=None,
+    at: datetime | None = None,
+) -> StockMovement:
+    """Correct stock by a signed quantity (count differences, damage); needs a reason."""
+    quantity = _quantity(quantity, allow_negative=True)
+    if not (reason or "").strip():
+        raise DomainError("An adjustment needs a reason.")
+    _require(user, "post_adjustment", access.MANAGE_STOCK, [warehouse], "adjust stock")
+    _require_usable(product, [warehouse])
+    cost = _cost(unit_cost) if unit_cost not in (None, "") else None
+    leg = _Leg(MovementKind.ADJUSTMENT, product, warehouse, quantity, cost)
+    return _apply([leg], user=user, reference=reference, reason=reason.strip(), at=at)[0]
+
+
+def set_count(
+    *, user, product: Product, warehouse: Warehouse, counted, reference: str = "", reason: str = "Stock count"
+) -> StockMovement | None:
+    """Bring on hand to a counted quantity by posting the difference; None when it already matches."""
+    try:
+        counted = Decimal(str(counted))
+    except (InvalidOperation, ValueError, TypeError):
+        raise DomainError(f"“{counted}” is not a quantity.") from None
+    if not counted.is_finite() or counted < 0:
+        raise DomainError(f"A counted quantity cannot be negative; got {counted}.")
+    with transaction.atomic():
+        current = (
+            StockLevel.objects.select_for_update()
+            .filter(product=product, warehouse=warehouse)
+            .values_list("on_hand", flat=True)
+            .first()
+        ) or Decimal("0")
+        difference = counted - current
+        if difference == 0:
+            return None
+        return adjust(
+            user=user, product=product, warehouse=warehouse, quantity=difference, reason=reason, reference=reference
+        )
+
+
+def reverse_movement(*, user, movement: StockMovement, reason: str = "") -> list[StockMovement]:
+    """Cancel a posted movement (both legs of a transfer) with opposite adjustments."""
+    if movement.reverses_id is not None:
+        raise DomainError("This movement is itself a reversal and cannot be reversed.")
+    originals = (
+        list(StockMovement.objects.filter(group_id=movement.group_id).select_related("product", "warehouse"))
+        if movement.group_id
+        else [movement]
+    )
+    if StockMovement.objects.filter(reverses__in=originals).exists():
+        raise DomainError("This movement has already been reversed.")
+    warehouses = [original.warehouse for original in originals]
+    _require(user, "post_adjustment", access.MANAGE_STOCK, warehouses, "reverse movements")
+    reason = (reason or "").strip() or f"Reversal of movement #{movement.pk}"
+    # Inbound reversals come off first so a transfer's destination is checked before its source is refilled.
+    legs = [
+        _Leg(MovementKind.ADJUSTMENT, original.product, original.warehouse, -original.quantity, original.unit_cost)
+        for original in sorted(originals, key=lambda m: -m.quantity)
+    ]
+    movements = []
+    with transaction.atomic():
+        for leg, original in zip(legs, sorted(originals, key=lambda m: -m.quantity), strict=True):
+            movements += _apply(
+                [leg], user=user, reference=f"REV-{original.pk}", reason=reason, at=None, reverses=original
+            )
+    return movements
