@@ -1,0 +1,171 @@
+"""Tabular exports in constant memory, with spreadsheet formulas neutralised.
+
+An *exporter* is a named function `(user, params) -> Table`; the admin streams
+small results directly and hands large ones to the background task in
+`inventory.tasks`, both through `write_table`. Reports and model exports
+register their exporters here so the task can find them by name.
+"""
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import IO, Any
+
+FORMATS = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "json": "application/json",
+}
+# A cell starting with one of these can run as a formula in Excel, LibreOffice or Google Sheets.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+PROGRESS_EVERY = 5000
+
+
+@dataclass
+class Table:
+    """Column headers, a lazy iterator of row tuples, and the row count when known."""
+
+    headers: list[str]
+    rows: Iterable[tuple]
+    total: int | None = None
+    title: str = "export"
+
+
+EXPORTERS: dict[str, Callable[[Any, dict], Table]] = {}
+
+
+def exporter(name: str):
+    """Register `func(user, params) -> Table` under `name` for background exports."""
+
+    def register(func):
+        EXPORTERS[name] = func
+        return func
+
+    return register
+
+
+def escape_formula(value: Any) -> Any:
+    """Text that a spreadsheet would evaluate gets a leading apostrophe; numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (int, float, Decimal)):
+        return value
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    return escape_formula(str(value))
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def iter_csv(table: Table, *, bom: bool = True, on_progress: Callable[[int], None] | None = None) -> Iterator[str]:
+    """CSV text chunks (UTF-8 BOM first so Excel picks the encoding)."""
+    writer = csv.writer(_Echo())
+    buffer = ["\ufeff"] if bom else []
+    buffer.append(writer.writerow([_cell(h) for h in table.headers]))
+    done = 0
+    for row in table.rows:
+        buffer.append(writer.writerow([_cell(v) for v in row]))
+        done += 1
+        if len(buffer) >= 1000:
+            yield "".join(buffer)
+            buffer = []
+        if on_progress and done % PROGRESS_EVERY == 0:
+            on_progress(done)
+    if buffer:
+        yield "".join(buffer)
+    if on_progress:
+        on_progress(done)
+
+
+def iter_json(table: Table, *, on_progress: Callable[[int], None] | None = None) -> Iterator[str]:
+    """A JSON array of objects keyed by header, in chunks."""
+    yield "["
+    done = 0
+    buffer = []
+    for row in table.rows:
+        record = {h: _json_value(v) for h, v in zip(table.headers, row, strict=False)}
+        buffer.append(("," if done else "") + json.dumps(record, ensure_ascii=False))
+        done += 1
+        if len(buffer) >= 1000:
+            yield "".join(buffer)
+            buffer = []
+        if on_progress and done % PROGRESS_EVERY == 0:
+            on_progress(done)
+    buffer.append("]")
+    yield "".join(buffer)
+    if on_progress:
+        on_progress(done)
+
+
+def write_xlsx(table: Table, target: IO[bytes], *, on_progress: Callable[[int], None] | None = None) -> None:
+    """An XLSX workbook written row by row (openpyxl write-only mode keeps memory flat)."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=table.title[:31] or "export")
+    sheet.append([_cell(h) for h in table.headers])
+    done = 0
+    for row in table.rows:
+        sheet.append([_xlsx_value(v) for v in row])
+        done += 1
+        if on_progress and done % PROGRESS_EVERY == 0:
+            on_progress(done)
+    workbook.save(target)
+    if on_progress:
+        on_progress(done)
+
+
+def write_table(table: Table, fmt: str, target: IO[bytes], *, on_progress=None) -> None:
+    """Write a whole table to a binary file in the chosen format."""
+    if fmt == "xlsx":
+        write_xlsx(table, target, on_progress=on_progress)
+        return
+    chunks = iter_csv(table, on_progress=on_progress) if fmt == "csv" else iter_json(table, on_progress=on_progress)
+    for chunk in chunks:
+        target.write(chunk.encode("utf-8"))
+
+
+def _json_value(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return escape_formula(str(value))
+
+
+def _xlsx_value(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None) if value.tzinfo else value
+    if isinstance(value, (bool, int, float, Decimal, date)):
+        return value
+    return escape_formula(str(value))
+
+
+def xlsx_bytes(table: Table) -> bytes:
+    """Convenience for small tables and tests."""
+    buffer = io.BytesIO()
+    write_xlsx(table, buffer)
+    return buffer.getvalue()
