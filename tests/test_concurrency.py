@@ -1,6 +1,7 @@
 """Two clerks issuing at once never drive stock negative (PostgreSQL row locks)."""
 
 import threading
+import time
 
 import pytest
 from django.core.management import call_command
@@ -8,17 +9,28 @@ from django.db import connection
 
 from inventory import services
 from inventory.models import StockLevel
+from inventory.services import stock as stock_services
 from tests.factories import ProductFactory, SuperuserFactory, WarehouseFactory
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_two_concurrent_issues_of_6_against_10_on_hand_one_wins():
+def test_two_concurrent_issues_of_6_against_10_on_hand_one_wins(monkeypatch):
     user = SuperuserFactory()
     product = ProductFactory(sku="SKU-CONC")
     warehouse = WarehouseFactory(code="MAIN")
     services.receive(user=user, product=product, warehouse=warehouse, quantity=10, unit_cost=1)
     barrier = threading.Barrier(2)
+    # Hold each transaction open for a moment after it has read stock, so both threads overlap:
+    # without row locks both would read 10 and both issues would succeed.
+    lock_levels = stock_services._lock_levels
+
+    def slow_lock_levels(legs):
+        levels = lock_levels(legs)
+        time.sleep(0.3)
+        return levels
+
+    monkeypatch.setattr(stock_services, "_lock_levels", slow_lock_levels)
     outcomes: list[str] = []
 
     def worker():
