@@ -15,10 +15,13 @@ This module closes the gaps around it:
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from decimal import Decimal
 from types import SimpleNamespace
 
+from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
+from django.db.models import Q
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils import timezone
@@ -27,6 +30,7 @@ from simple_history.models import HistoricalRecords
 from simple_history.signals import post_create_historical_record, pre_create_historical_record
 from simple_history.utils import get_history_manager_for_model
 
+from inventory import access
 from inventory.models import AccessEvent, AuditEntry, Warehouse
 
 ACTION_BY_HISTORY_TYPE = {
@@ -49,6 +53,36 @@ _UNSET = object()
 def is_audited(model: type[models.Model]) -> bool:
     """Whether simple-history keeps historical records of this model."""
     return hasattr(model._meta, "simple_history_manager_attribute")
+
+
+def logged_models() -> list[type[models.Model]]:
+    """Every model whose changes appear in the audit log: the audited ones and access changes."""
+    return [model for model in apps.get_models() if is_audited(model)] + [AccessEvent]
+
+
+def visible_entries(user) -> models.QuerySet[AuditEntry]:
+    """The audit log as this user may see it.
+
+    An entry is visible with the view permission on its model and, when it is
+    about something in a warehouse (stock levels, the warehouse itself, a grant),
+    a view grant in that warehouse.
+    """
+    entries = AuditEntry.objects.all()
+    if user is None or not user.is_active:
+        return entries.none()
+    if user.is_superuser:
+        return entries
+    if not user.has_perm("inventory.view_auditentry"):
+        return entries.none()
+    viewable = [
+        model for model in logged_models() if user.has_perm(f"{model._meta.app_label}.view_{model._meta.model_name}")
+    ]
+    content_types = ContentType.objects.get_for_models(*viewable).values()
+    warehouse_ids = access.warehouse_ids_for(user, access.VIEW_STOCK)
+    return entries.filter(
+        Q(warehouse_id__isnull=True) | Q(warehouse_id__in=sorted(warehouse_ids)),
+        content_type__in=[content_type.pk for content_type in content_types],
+    )
 
 
 @contextmanager
@@ -159,6 +193,8 @@ def _display(field: models.Field, value, labels: _Labels) -> str:
         return str(dict(field.flatchoices).get(value, value))
     if isinstance(value, bool):
         return "Yes" if value else "No"
+    if isinstance(field, models.DecimalField):
+        return str(value.quantize(Decimal(1).scaleb(-field.decimal_places)))
     return str(value)
 
 
