@@ -78,7 +78,13 @@ class AuditedHistoryMixin:
         reason = getattr(request, "_stockroom_change_reason", "")
         if reason:
             obj._change_reason = reason
-        super().save_model(request, obj, form, change)
+        # Saving an inline alone still saves the unchanged parent; that must not leave an empty history record.
+        if change and not form.has_changed() and audit.is_audited(self.model):
+            obj.skip_history_when_saving = True
+        try:
+            super().save_model(request, obj, form, change)
+        finally:
+            obj.__dict__.pop("skip_history_when_saving", None)
 
     def _visible_object_or_404(self, request, object_id):
         """The live object if the user may see it; None for a deleted object whose last version they may see."""

@@ -88,7 +88,7 @@ class StockMovementAdmin(StockroomModelAdmin):
         """The ledger is never edited: a mistake is cancelled by a reversing movement, through the services."""
         movement = get_object_or_404(self.get_queryset(request).select_related("product", "warehouse"), pk=object_id)
         change_url = reverse("admin:inventory_stockmovement_change", args=[movement.pk])
-        form = ReverseMovementForm(request.POST or None)
+        form = ReverseMovementForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             try:
                 reversals = services.reverse_movement(
