@@ -72,3 +72,14 @@ class PostMovementForm(forms.Form):
         if kind == MovementKind.ADJUSTMENT and not (data.get("reason") or "").strip():
             self.add_error("reason", "An adjustment needs a reason.")
         return data
+
+
+class ReverseMovementForm(forms.Form):
+    """Why a posted movement is being cancelled."""
+
+    reason = forms.CharField(
+        max_length=255,
+        required=False,
+        widget=UnfoldAdminTextInputWidget,
+        help_text="Leave empty for “Reversal of movement #…”.",
+    )

@@ -49,6 +49,6 @@ def sidebar_navigation(request) -> list[dict]:
                 _link("Roles", "group", "admin:auth_group_changelist", "auth.view_group"),
             ],
         },
-        {"title": "Audit", "items": []},
+        {"title": "Audit", "items": [_link("Audit log", "history", "admin:audit_log", "inventory.view_auditentry")]},
     ]
     return [group for group in groups if group["items"]]

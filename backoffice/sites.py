@@ -1,6 +1,7 @@
 """The Stockroom admin site (unfold)."""
 
 from django.contrib import admin
+from django.urls import path
 from unfold.sites import UnfoldAdminSite
 
 
@@ -8,6 +9,16 @@ class StockroomAdminSite(UnfoldAdminSite):
     site_header = "Stockroom"
     site_title = "Stockroom"
     index_title = "Dashboard"
+
+    def get_urls(self):
+        # Imported here: this class is loaded before the app registry is ready.
+        from backoffice.views.audit import audit_log_export, audit_log_view
+
+        return [
+            path("audit/", self.admin_view(audit_log_view), {"admin_site": self}, name="audit_log"),
+            path("audit/export/", self.admin_view(audit_log_export), {"admin_site": self}, name="audit_log_export"),
+            *super().get_urls(),
+        ]
 
 
 site = admin.site

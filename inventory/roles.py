@@ -23,6 +23,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "export_stocklevel",
         "import_stocklevel",
         "export_stockmovement",
+        "view_auditentry",
     ],
     CATALOG_EDITOR: [
         *CATALOG_VIEW,
@@ -49,6 +50,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "import_warehouse",
         "export_warehouse",
         "view_accessevent",
+        "view_auditentry",
+        "export_auditentry",
         "auth.view_user",
         "auth.add_user",
         "auth.change_user",

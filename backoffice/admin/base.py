@@ -7,6 +7,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin as UnfoldModelAdmin
 from unfold.contrib.import_export.forms import ExportForm, ImportForm, SelectableFieldsExportForm
 
+from backoffice.admin.history import AuditedHistoryMixin
 from inventory import access
 
 
@@ -28,7 +29,7 @@ class WarehouseScopedMixin:
         return queryset.filter(access.scope_q(request.user, self.scope_permission, self.scope_field))
 
 
-class StockroomModelAdmin(WarehouseScopedMixin, SimpleHistoryAdmin, UnfoldModelAdmin):
+class StockroomModelAdmin(AuditedHistoryMixin, WarehouseScopedMixin, SimpleHistoryAdmin, UnfoldModelAdmin):
     """Unfold look, history pages and warehouse scope."""
 
     list_per_page = 50

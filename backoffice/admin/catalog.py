@@ -5,6 +5,7 @@ from django.db.models import Count
 from unfold.admin import TabularInline
 
 from backoffice.admin.base import StockroomModelAdmin
+from backoffice.admin.history import deactivate_selected
 from inventory import access
 from inventory.models import Category, Product, StockLevel, Supplier
 
@@ -30,6 +31,7 @@ class SupplierAdmin(StockroomModelAdmin):
     list_display = ["code", "name", "contact_name", "email", "lead_time_days", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["code", "name", "contact_name", "email"]
+    actions = [deactivate_selected]
 
 
 class StockLevelInline(TabularInline):
@@ -57,6 +59,7 @@ class ProductAdmin(StockroomModelAdmin):
     autocomplete_fields = ["category", "default_supplier"]
     list_select_related = ["category", "default_supplier"]
     inlines = [StockLevelInline]
+    actions = [deactivate_selected]
     fieldsets = [
         (None, {"fields": ["sku", "name", "category", "default_supplier", "unit", "barcode", "is_active"]}),
         ("Prices and reordering", {"fields": ["cost_price", "sale_price", "reorder_point", "reorder_quantity"]}),

@@ -3,11 +3,13 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from unfold.decorators import action
 
 from backoffice.admin.base import StockroomGuardedAdmin, StockroomModelAdmin
-from backoffice.forms import PostMovementForm
+from backoffice.forms import PostMovementForm, ReverseMovementForm
 from inventory import access, services
 from inventory.models import MovementKind, StockLevel, StockMovement, Warehouse
 
@@ -65,11 +67,51 @@ class StockMovementAdmin(StockroomModelAdmin):
     date_hierarchy = None
     readonly_fields = [field.name for field in StockMovement._meta.fields]
 
+    actions_detail = ["post_reversal"]
+
     def has_change_permission(self, request, obj=None):
         return False
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def has_reverse_permission(self, request, object_id=None):
+        if object_id is None or not request.user.has_perm("inventory.post_adjustment"):
+            return False
+        movement = self.get_queryset(request).filter(pk=object_id).first()
+        return movement is not None and access.has_warehouse_permission(
+            request.user, access.MANAGE_STOCK, movement.warehouse_id
+        )
+
+    @action(description="Post reversing movement", url_path="reverse", permissions=["reverse"], icon="undo")
+    def post_reversal(self, request, object_id):
+        """The ledger is never edited: a mistake is cancelled by a reversing movement, through the services."""
+        movement = get_object_or_404(self.get_queryset(request).select_related("product", "warehouse"), pk=object_id)
+        change_url = reverse("admin:inventory_stockmovement_change", args=[movement.pk])
+        form = ReverseMovementForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                reversals = services.reverse_movement(
+                    user=request.user, movement=movement, reason=form.cleaned_data["reason"]
+                )
+            except services.DomainError as error:
+                self.message_user(request, error.message, messages.ERROR)
+                return HttpResponseRedirect(change_url)
+            self.message_user(
+                request,
+                f"Posted {len(reversals)} reversing movement{'s' if len(reversals) > 1 else ''} for #{movement.pk}.",
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(reverse("admin:inventory_stockmovement_change", args=[reversals[0].pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Reverse movement #{movement.pk}",
+            "opts": self.opts,
+            "movement": movement,
+            "form": form,
+            "change_url": change_url,
+        }
+        return TemplateResponse(request, "backoffice/reverse_movement.html", context)
 
     def has_add_permission(self, request):
         return request.user.has_perm("inventory.add_stockmovement") and bool(

@@ -1,12 +1,14 @@
 """The inventory domain: catalog, stock, ledger, access grants and data jobs."""
 
 from inventory.models.access import AccessEvent, WarehouseGroupPermission, WarehouseUserPermission
+from inventory.models.audit import AuditEntry
 from inventory.models.catalog import Category, Product, Supplier, normalize_sku
 from inventory.models.jobs import DataJob
 from inventory.models.stock import MovementKind, StockLevel, StockMovement, Warehouse
 
 __all__ = [
     "AccessEvent",
+    "AuditEntry",
     "Category",
     "DataJob",
     "MovementKind",

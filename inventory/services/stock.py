@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from django.db import transaction
 from django.utils import timezone
 
-from inventory import access
+from inventory import access, audit
 from inventory.models import MovementKind, Product, StockLevel, StockMovement, Warehouse
 from inventory.services.errors import DomainError, InsufficientStock, NotAllowed, format_quantity
 
@@ -91,7 +91,8 @@ def _apply(legs: list[_Leg], *, user, reference: str, reason: str, at: datetime 
     """Post legs atomically; returns the movements in leg order."""
     when = at or timezone.now()
     group_id = StockMovement.new_group_id() if len(legs) > 1 else None
-    with transaction.atomic():
+    # The acting user also covers the stock level a first receipt creates.
+    with transaction.atomic(), audit.acting(user, _change_reason(legs[0].kind, reference, reason)):
         levels = _lock_levels(legs)
         movements = []
         source_costs: dict[int, Decimal] = {}
@@ -115,7 +116,7 @@ def _apply(legs: list[_Leg], *, user, reference: str, reason: str, at: datetime 
                 source_costs[leg.product.pk] = unit_cost
             level.on_hand = new_on_hand
             level._history_user = user
-            level._change_reason = reference or reason or leg.kind
+            level._change_reason = _change_reason(leg.kind, reference, reason)
             level.save(update_fields=["on_hand", "average_cost", "updated_at"])
             movements.append(
                 StockMovement.objects.create(
@@ -135,6 +136,11 @@ def _apply(legs: list[_Leg], *, user, reference: str, reason: str, at: datetime 
                 )
             )
     return movements
+
+
+def _change_reason(kind: str, reference: str, reason: str) -> str:
+    """How the stock level's history names the change: "receipt PO-0012"."""
+    return f"{MovementKind(kind).label.lower()} {reference or reason}".strip()
 
 
 def _moving_average(on_hand: Decimal, average: Decimal, quantity: Decimal, unit_cost: Decimal) -> Decimal:

@@ -1,0 +1,203 @@
+"""The global audit log: every recorded change, filtered, paged newest first, exportable to CSV."""
+
+import csv
+from datetime import UTC, datetime, time, timedelta
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import StreamingHttpResponse
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.text import capfirst
+from unfold.widgets import (
+    UnfoldAdminIntegerFieldWidget,
+    UnfoldAdminSelectWidget,
+    UnfoldAdminSingleDateWidget,
+    UnfoldAdminTextInputWidget,
+)
+
+from inventory import audit
+from inventory.models import AuditEntry
+
+PAGE_SIZE = 50
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# A spreadsheet treats a cell starting with one of these as a formula.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+class AuditLogFilterForm(forms.Form):
+    """Filters of the audit log; every field is optional."""
+
+    user = forms.CharField(required=False, widget=UnfoldAdminTextInputWidget, help_text="Username of who acted.")
+    model = forms.ChoiceField(required=False, widget=UnfoldAdminSelectWidget)
+    object_id = forms.IntegerField(required=False, min_value=1, label="Object id", widget=UnfoldAdminIntegerFieldWidget)
+    action = forms.ChoiceField(
+        required=False, choices=[("", "Any action"), *AuditEntry.Action.choices], widget=UnfoldAdminSelectWidget
+    )
+    date_from = forms.DateField(required=False, label="From", widget=UnfoldAdminSingleDateWidget)
+    date_to = forms.DateField(required=False, label="To", widget=UnfoldAdminSingleDateWidget)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        models = sorted(audit.logged_models(), key=lambda model: str(model._meta.verbose_name_plural))
+        self.fields["model"].choices = [("", "Any model")] + [
+            (model._meta.label_lower, capfirst(model._meta.verbose_name_plural)) for model in models
+        ]
+
+    def clean_user(self):
+        username = self.cleaned_data["user"].strip()
+        if not username:
+            return None
+        user = get_user_model().objects.filter(username__iexact=username).first()
+        if user is None:
+            raise forms.ValidationError(f"There is no user “{username}”.")
+        return user
+
+    def clean(self):
+        data = super().clean()
+        if data.get("object_id") and not data.get("model"):
+            self.add_error("model", "Choose the model the object id belongs to.")
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            self.add_error("date_to", "The end date is before the start date.")
+        return data
+
+    def apply(self, entries: QuerySet[AuditEntry]) -> QuerySet[AuditEntry]:
+        """Narrow `entries` to the cleaned filters."""
+        data = self.cleaned_data
+        if data.get("user"):
+            entries = entries.filter(user=data["user"])
+        if data.get("model"):
+            app_label, model_name = data["model"].split(".")
+            entries = entries.filter(content_type=ContentType.objects.get_by_natural_key(app_label, model_name))
+        if data.get("object_id"):
+            entries = entries.filter(object_id=data["object_id"])
+        if data.get("action"):
+            entries = entries.filter(action=data["action"])
+        if data.get("date_from"):
+            entries = entries.filter(timestamp__gte=_start_of(data["date_from"]))
+        if data.get("date_to"):
+            entries = entries.filter(timestamp__lt=_start_of(data["date_to"] + timedelta(days=1)))
+        return entries
+
+
+def _start_of(day) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _cursor(entry: AuditEntry) -> str:
+    delta = entry.timestamp - EPOCH
+    microseconds = (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
+    return f"{microseconds}-{entry.pk}"
+
+
+def _older_than(entries: QuerySet[AuditEntry], cursor: str) -> QuerySet[AuditEntry]:
+    """Keyset pagination: entries after `cursor` in (timestamp, id) descending order; no OFFSET, no count."""
+    try:
+        microseconds, pk = (int(part) for part in cursor.split("-", 1))
+    except ValueError:
+        return entries
+    timestamp = EPOCH + timedelta(microseconds=microseconds)
+    return entries.filter(timestamp__lte=timestamp).exclude(timestamp=timestamp, id__gte=pk)
+
+
+def _filtered(request) -> tuple[AuditLogFilterForm, QuerySet[AuditEntry]]:
+    if not (request.user.is_superuser or request.user.has_perm("inventory.view_auditentry")):
+        raise PermissionDenied
+    form = AuditLogFilterForm(request.GET or None)
+    entries = audit.visible_entries(request.user)
+    if form.is_bound:
+        entries = form.apply(entries) if form.is_valid() else entries.none()
+    return form, entries.order_by("-timestamp", "-id")
+
+
+class _Links:
+    """Where each row links: the object's history page (or its change page for access events)."""
+
+    def __init__(self, site_name: str):
+        self.site_name = site_name
+
+    def history(self, entry: AuditEntry) -> str | None:
+        model = ContentType.objects.get_for_id(entry.content_type_id).model_class()
+        if model is None:
+            return None
+        opts = model._meta
+        view = "history" if audit.is_audited(opts.model) else "change"
+        try:
+            return reverse(f"{self.site_name}:{opts.app_label}_{opts.model_name}_{view}", args=[entry.object_id])
+        except NoReverseMatch:
+            return None
+
+
+def _model_name(entry: AuditEntry) -> str:
+    model = ContentType.objects.get_for_id(entry.content_type_id).model_class()
+    return capfirst(model._meta.verbose_name) if model else "—"
+
+
+def audit_log_view(request, admin_site):
+    """The audit log page: filters, one page of entries, a link to the next."""
+    form, entries = _filtered(request)
+    before = request.GET.get("before", "")
+    page = list(_older_than(entries, before).select_related("user", "warehouse")[: PAGE_SIZE + 1])
+    has_more = len(page) > PAGE_SIZE
+    page = page[:PAGE_SIZE]
+    links = _Links(admin_site.name)
+    rows = [{"entry": entry, "model": _model_name(entry), "history_url": links.history(entry)} for entry in page]
+    filters = {key: value for key, value in request.GET.items() if key != "before"}
+    older_url = f"?{urlencode({**filters, 'before': _cursor(page[-1])})}" if has_more else None
+    context = {
+        **admin_site.each_context(request),
+        "title": "Audit log",
+        "form": form,
+        "rows": rows,
+        "older_url": older_url,
+        "newest_url": f"?{urlencode(filters)}" if before else None,
+        "can_export": request.user.is_superuser or request.user.has_perm("inventory.export_auditentry"),
+        "export_url": f"{reverse(f'{admin_site.name}:audit_log_export')}?{urlencode(filters)}",
+    }
+    return TemplateResponse(request, "backoffice/audit_log.html", context)
+
+
+def escape_formula(value) -> str:
+    """Make a cell safe to open in a spreadsheet: a leading formula character gets an apostrophe."""
+    text = "" if value is None else str(value)
+    return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _csv_rows(entries: QuerySet[AuditEntry]):
+    writer = csv.writer(_Echo())
+    yield writer.writerow(["When", "User", "Action", "Model", "Object id", "Object", "Warehouse", "Reason", "Changes"])
+    for entry in entries.select_related("user", "warehouse").iterator(chunk_size=2000):
+        changes = "; ".join(f"{change['field']}: {change['old']} → {change['new']}" for change in entry.changes)
+        cells = [
+            entry.timestamp.isoformat(),
+            entry.user.get_username() if entry.user else "",
+            entry.get_action_display(),
+            _model_name(entry),
+            entry.object_id,
+            entry.object_repr,
+            entry.warehouse.code if entry.warehouse else "",
+            entry.reason,
+            changes,
+        ]
+        yield writer.writerow([escape_formula(cell) for cell in cells])
+
+
+def audit_log_export(request, admin_site):
+    """The filtered audit log as CSV, streamed in constant memory."""
+    if not (request.user.is_superuser or request.user.has_perm("inventory.export_auditentry")):
+        raise PermissionDenied
+    _, entries = _filtered(request)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response = StreamingHttpResponse(_csv_rows(entries), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="audit-log-{stamp}.csv"'
+    return response

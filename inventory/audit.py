@@ -1,0 +1,294 @@
+"""The audit trail: who is acting, history-aware bulk writes, and the audit log index.
+
+django-simple-history writes a historical record on every `save()` and `delete()`.
+This module closes the gaps around it:
+
+- `acting(user, reason)` attributes history written outside a request (background
+  tasks, management commands) to the user who started the work;
+- `bulk_create_with_history` / `bulk_update_with_history` are the only bulk writes
+  allowed on audited models (a plain `queryset.update()` writes no history);
+- every historical record, and every access change (`AccessEvent`), is indexed as
+  an `AuditEntry` with its field-level changes, so the global audit log pages
+  through one table instead of a union of every history table.
+"""
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from decimal import Decimal
+from types import SimpleNamespace
+
+from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+from django.db.models import Q
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+from django.utils import timezone
+from django.utils.text import capfirst
+from simple_history.models import HistoricalRecords
+from simple_history.signals import post_create_historical_record, pre_create_historical_record
+from simple_history.utils import get_history_manager_for_model
+
+from inventory import access
+from inventory.models import AccessEvent, AuditEntry, Warehouse
+
+ACTION_BY_HISTORY_TYPE = {
+    "+": AuditEntry.Action.CREATED,
+    "~": AuditEntry.Action.CHANGED,
+    "-": AuditEntry.Action.DELETED,
+}
+ACTION_BY_ACCESS_EVENT = {
+    AccessEvent.Action.GRANT: AuditEntry.Action.CREATED,
+    AccessEvent.Action.JOIN: AuditEntry.Action.CREATED,
+    AccessEvent.Action.REVOKE: AuditEntry.Action.DELETED,
+    AccessEvent.Action.LEAVE: AuditEntry.Action.DELETED,
+}
+REPR_LENGTH = AuditEntry._meta.get_field("object_repr").max_length
+
+_reason: ContextVar[str] = ContextVar("stockroom_audit_reason", default="")
+_UNSET = object()
+
+
+def is_audited(model: type[models.Model]) -> bool:
+    """Whether simple-history keeps historical records of this model."""
+    return hasattr(model._meta, "simple_history_manager_attribute")
+
+
+def logged_models() -> list[type[models.Model]]:
+    """Every model whose changes appear in the audit log: the audited ones and access changes."""
+    return [model for model in apps.get_models() if is_audited(model)] + [AccessEvent]
+
+
+def visible_entries(user) -> models.QuerySet[AuditEntry]:
+    """The audit log as this user may see it.
+
+    An entry is visible with the view permission on its model and, when it is
+    about something in a warehouse (stock levels, the warehouse itself, a grant),
+    a view grant in that warehouse.
+    """
+    entries = AuditEntry.objects.all()
+    if user is None or not user.is_active:
+        return entries.none()
+    if user.is_superuser:
+        return entries
+    if not user.has_perm("inventory.view_auditentry"):
+        return entries.none()
+    viewable = [
+        model for model in logged_models() if user.has_perm(f"{model._meta.app_label}.view_{model._meta.model_name}")
+    ]
+    content_types = ContentType.objects.get_for_models(*viewable).values()
+    warehouse_ids = access.warehouse_ids_for(user, access.VIEW_STOCK)
+    return entries.filter(
+        Q(warehouse_id__isnull=True) | Q(warehouse_id__in=sorted(warehouse_ids)),
+        content_type__in=[content_type.pk for content_type in content_types],
+    )
+
+
+@contextmanager
+def acting(user, reason: str = "") -> Iterator[None]:
+    """Attribute history written inside the block to `user`, with `reason` where no other is given.
+
+    Outside a request (tasks, commands) simple-history finds no user; inside one
+    this also lets an action name its change reason ("bulk deactivate").
+    """
+    context = HistoricalRecords.context
+    previous = getattr(context, "request", _UNSET)
+    # simple-history reads the acting user from `context.request.user`.
+    context.request = SimpleNamespace(user=user)
+    token = _reason.set(reason)
+    try:
+        yield
+    finally:
+        _reason.reset(token)
+        if previous is _UNSET:
+            del context.request
+        else:
+            context.request = previous
+
+
+def bulk_create_with_history(
+    objs: Iterable[models.Model], model: type[models.Model], *, user, reason: str, batch_size: int = 500
+) -> list[models.Model]:
+    """Insert many new objects with one "created" historical record each, by `user`, for `reason`."""
+    objs = list(objs)
+    if not objs:
+        return []
+    with transaction.atomic():
+        created = model._default_manager.bulk_create(objs, batch_size=batch_size)
+        history = get_history_manager_for_model(model).bulk_history_create(
+            created, batch_size=batch_size, default_user=user, default_change_reason=reason
+        )
+        _index_bulk(model, history, created, {})
+    return created
+
+
+def bulk_update_with_history(
+    objs: Iterable[models.Model],
+    model: type[models.Model],
+    fields: Sequence[str],
+    *,
+    user,
+    reason: str,
+    batch_size: int = 500,
+) -> list[models.Model]:
+    """Save `fields` of many complete objects; only those that really changed are written and recorded.
+
+    Returns the changed objects. An unchanged object gets no historical record,
+    so re-running the same bulk change writes nothing.
+    """
+    objs = list(objs)
+    if not objs:
+        return []
+    tracked = [model._meta.get_field(name) for name in fields]
+    with transaction.atomic():
+        current = model._default_manager.select_for_update().in_bulk([obj.pk for obj in objs])
+        missing = [obj.pk for obj in objs if obj.pk not in current]
+        if missing:
+            raise model.DoesNotExist(f"{capfirst(model._meta.verbose_name)} #{missing[0]} no longer exists.")
+        labels = _Labels()
+        changes = {}
+        for obj in objs:
+            diff = describe_changes(current[obj.pk], obj, tracked, labels=labels)
+            if diff:
+                changes[obj.pk] = diff
+        changed = [obj for obj in objs if obj.pk in changes]
+        if not changed:
+            return []
+        written = list(fields)
+        now = timezone.now()
+        for field in model._meta.concrete_fields:
+            if getattr(field, "auto_now", False) and field.name not in written:
+                written.append(field.name)
+                for obj in changed:
+                    setattr(obj, field.attname, now)
+        model._default_manager.bulk_update(changed, written, batch_size=batch_size)
+        history = get_history_manager_for_model(model).bulk_history_create(
+            changed, batch_size=batch_size, update=True, default_user=user, default_change_reason=reason
+        )
+        _index_bulk(model, history, changed, changes)
+    return changed
+
+
+class _Labels:
+    """Names of related objects for diffs, looked up once per (model, pk)."""
+
+    def __init__(self):
+        self._names: dict[tuple[type, object], str] = {}
+
+    def __call__(self, model: type[models.Model], pk) -> str:
+        key = (model, pk)
+        if key not in self._names:
+            related = model._default_manager.filter(pk=pk).first()
+            self._names[key] = str(related) if related is not None else f"#{pk} (deleted)"
+        return self._names[key]
+
+
+def _display(field: models.Field, value, labels: _Labels) -> str:
+    if value is None or value == "":
+        return ""
+    if field.is_relation:
+        return labels(field.related_model, value)
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(field, models.DecimalField):
+        return str(value.quantize(Decimal(1).scaleb(-field.decimal_places)))
+    return str(value)
+
+
+def describe_changes(old, new, fields: Iterable[models.Field], *, labels: _Labels | None = None) -> list[dict]:
+    """Field-level differences between two versions, as people read them: verbose names, names not ids."""
+    labels = labels or _Labels()
+    changes = []
+    for field in fields:
+        before = field.to_python(getattr(old, field.attname))
+        after = field.to_python(getattr(new, field.attname))
+        if before == after:
+            continue
+        changes.append(
+            {
+                "field": str(capfirst(field.verbose_name)),
+                "old": _display(field, before, labels),
+                "new": _display(field, after, labels),
+            }
+        )
+    return changes
+
+
+def tracked_fields(model: type[models.Model]) -> list[models.Field]:
+    """The fields of `model` whose history is kept and that people edit."""
+    history_model = get_history_manager_for_model(model).model
+    tracked = {field.attname for field in history_model.tracked_fields}
+    return [
+        field
+        for field in model._meta.concrete_fields
+        if field.attname in tracked and field.editable and not field.primary_key
+    ]
+
+
+def _warehouse_id(model: type[models.Model], record) -> int | None:
+    if issubclass(model, Warehouse):
+        return getattr(record, model._meta.pk.attname)
+    return getattr(record, "warehouse_id", None)
+
+
+def _entry(model, record, obj, changes: list[dict]) -> AuditEntry:
+    return AuditEntry(
+        timestamp=record.history_date,
+        action=ACTION_BY_HISTORY_TYPE[record.history_type],
+        content_type=ContentType.objects.get_for_model(model),
+        object_id=getattr(record, model._meta.pk.attname),
+        object_repr=str(obj)[:REPR_LENGTH],
+        history_id=record.history_id,
+        warehouse_id=_warehouse_id(model, record),
+        user_id=record.history_user_id,
+        reason=record.history_change_reason or "",
+        changes=changes,
+    )
+
+
+def _index_bulk(model, history: list, objs: list, changes: dict) -> None:
+    entries = [_entry(model, record, obj, changes.get(obj.pk, [])) for record, obj in zip(history, objs, strict=True)]
+    AuditEntry.objects.bulk_create(entries, batch_size=500)
+
+
+@receiver(pre_create_historical_record)
+def _apply_context_reason(sender, history_instance, **kwargs) -> None:
+    reason = _reason.get()
+    if reason and not history_instance.history_change_reason:
+        history_instance.history_change_reason = reason
+
+
+@receiver(post_create_historical_record)
+def _index_historical_record(sender, instance, history_instance, **kwargs) -> None:
+    model = history_instance.instance_type
+    changes = []
+    if history_instance.history_type == "~":
+        pk_name = model._meta.pk.attname
+        previous = (
+            sender.objects.filter(
+                **{pk_name: getattr(history_instance, pk_name)}, history_id__lt=history_instance.history_id
+            )
+            .order_by("-history_id")
+            .first()
+        )
+        if previous is not None:
+            changes = describe_changes(previous, history_instance, tracked_fields(model))
+    _entry(model, history_instance, instance, changes).save()
+
+
+@receiver(post_save, sender=AccessEvent)
+def _index_access_event(sender, instance: AccessEvent, created: bool, raw: bool = False, **kwargs) -> None:
+    if not created or raw:
+        return
+    AuditEntry.objects.create(
+        timestamp=instance.created_at,
+        action=ACTION_BY_ACCESS_EVENT.get(instance.action, AuditEntry.Action.CHANGED),
+        content_type=ContentType.objects.get_for_model(AccessEvent),
+        object_id=instance.pk,
+        object_repr=str(instance)[:REPR_LENGTH],
+        warehouse_id=instance.warehouse_id,
+        user_id=instance.actor_id,
+    )

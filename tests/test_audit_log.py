@@ -1,0 +1,191 @@
+"""The global audit log: scope, filters, paging without counts, CSV export, access changes, retention."""
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from backoffice.views.audit import PAGE_SIZE, escape_formula
+from inventory import services
+from inventory.models import AccessEvent, AuditEntry
+from tests.factories import ProductFactory, StockLevelFactory, SupplierFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def log_rows(response) -> list[str]:
+    html = response.content.decode()
+    return html.split('id="audit-log"', 1)[1].split("</table>", 1)[0].split("<tr")[2:] if "audit-log" in html else []
+
+
+def test_manager_sees_only_stock_entries_of_their_warehouses(client, manager, warehouse_a, warehouse_b):
+    StockLevelFactory(warehouse=warehouse_a, product=ProductFactory(sku="MINE-1"))
+    StockLevelFactory(warehouse=warehouse_b, product=ProductFactory(sku="THEIRS-1"))
+    client.force_login(manager)
+
+    response = client.get("/admin/audit/", {"model": "inventory.stocklevel"})
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "MINE-1 @ A" in page
+    assert "THEIRS-1 @ B" not in page
+    assert "B — Bravo" not in client.get("/admin/audit/").content.decode()
+
+
+def test_clerk_without_audit_permission_cannot_open_the_log(client, clerk):
+    client.force_login(clerk)
+
+    assert client.get("/admin/audit/").status_code == 403
+    assert client.get("/admin/audit/export/").status_code == 403
+
+
+def test_filters_by_user_model_object_action_and_date(admin_client, superuser, clerk, warehouse_a):
+    level = StockLevelFactory(warehouse=warehouse_a)
+    services.receive(user=clerk, product=level.product, warehouse=warehouse_a, quantity=2, unit_cost=1)
+    other = ProductFactory(name="Other product")
+
+    by_user = log_rows(admin_client.get("/admin/audit/", {"user": clerk.username}))
+    by_object = admin_client.get("/admin/audit/", {"model": "inventory.product", "object_id": other.pk})
+    created = admin_client.get("/admin/audit/", {"model": "inventory.stocklevel", "action": "created"})
+    tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
+    future = admin_client.get("/admin/audit/", {"date_from": tomorrow})
+    today = admin_client.get("/admin/audit/", {"date_from": timezone.localdate(), "date_to": timezone.localdate()})
+
+    assert len(by_user) == 1 and "Changed" in by_user[0]
+    assert len(log_rows(by_object)) == 1 and "Other product" in by_object.content.decode()
+    assert len(log_rows(created)) == 1
+    assert "No audit entries match these filters." in future.content.decode()
+    assert len(log_rows(today)) > 3
+
+
+def test_an_unknown_user_filter_says_so(admin_client):
+    response = admin_client.get("/admin/audit/", {"user": "nobody"})
+
+    assert "There is no user “nobody”." in response.content.decode()
+
+
+def test_each_row_links_to_the_object_history(admin_client):
+    product = ProductFactory()
+
+    response = admin_client.get("/admin/audit/", {"model": "inventory.product", "object_id": product.pk})
+
+    assert f'href="/admin/inventory/product/{product.pk}/history/"' in response.content.decode()
+
+
+def test_log_pages_newest_first_by_keyset_without_counting(admin_client):
+    SupplierFactory.create_batch(PAGE_SIZE + 5)
+
+    with CaptureQueriesContext(connection) as queries:
+        first = admin_client.get("/admin/audit/", {"model": "inventory.supplier"})
+    older_url = first.context["older_url"]
+    second = admin_client.get(f"/admin/audit/{older_url}")
+
+    assert not any("COUNT(" in query["sql"].upper() for query in queries.captured_queries)
+    assert len(log_rows(first)) == PAGE_SIZE
+    assert len(log_rows(second)) == 5
+    assert second.context["older_url"] is None
+    seen = {row.split("/history/")[0].rsplit("/", 1)[-1] for row in log_rows(first) + log_rows(second)}
+    assert len(seen) == PAGE_SIZE + 5
+
+
+def test_access_changes_appear_in_the_log_with_the_actor(admin_client, superuser, clerk, warehouse_a):
+    AccessEvent.objects.create(
+        action=AccessEvent.Action.GRANT, actor=superuser, user=clerk, warehouse=warehouse_a, permission="manage_stock"
+    )
+
+    response = admin_client.get("/admin/audit/", {"model": "inventory.accessevent"})
+
+    [row] = log_rows(response)
+    assert "manage_stock" in row and superuser.username in row and "Created" in row
+
+
+def test_admin_exports_the_filtered_log_with_formulas_escaped(admin_client, superuser):
+    product = ProductFactory(name="=HYPERLINK(1)")
+    ProductFactory(name="Not exported")
+
+    response = admin_client.get("/admin/audit/export/", {"model": "inventory.product", "object_id": product.pk})
+
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0][:3] == ["When", "User", "Action"]
+    assert len(rows) == 2
+    assert rows[1][4:6] == [str(product.pk), f"{product.sku} — =HYPERLINK(1)"]
+    assert rows[1][1] == ""  # created outside a request, by nobody
+
+
+@pytest.mark.parametrize("value", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"])
+def test_formula_cells_get_a_leading_apostrophe(value):
+    assert escape_formula(value) == f"'{value}"
+    assert escape_formula("Hammer") == "Hammer"
+
+
+def test_export_escapes_a_formula_at_the_start_of_a_cell(admin_client):
+    ProductFactory()
+    entry = AuditEntry.objects.latest("id")
+    entry.object_repr = "=cmd|' /C calc'!A0"
+    entry.save()
+
+    response = admin_client.get("/admin/audit/export/", {"model": "inventory.product"})
+
+    body = b"".join(response.streaming_content).decode()
+    assert "'=cmd|" in body
+
+
+def test_manager_cannot_export_the_log(client, manager):
+    client.force_login(manager)
+
+    assert client.get("/admin/audit/").status_code == 200
+    assert client.get("/admin/audit/export/").status_code == 403
+
+
+def test_sidebar_shows_the_audit_log_to_managers_only(client, manager, clerk):
+    client.force_login(manager)
+    assert "/admin/audit/" in client.get("/admin/").content.decode()
+    client.force_login(clerk)
+    assert "/admin/audit/" not in client.get("/admin/").content.decode()
+
+
+def _age(product, days: int) -> None:
+    old = timezone.now() - timedelta(days=days)
+    product.history.filter(id=product.pk).update(history_date=old)
+    AuditEntry.objects.filter(object_id=product.pk, content_type__model="product").update(timestamp=old)
+
+
+def test_prune_history_is_a_dry_run_by_default(capsys):
+    old, recent = ProductFactory(), ProductFactory()
+    _age(old, 400)
+
+    call_command("prune_history", "--older-than", "365d", "--models", "inventory.Product")
+
+    out = capsys.readouterr().out
+    assert "Would delete 1 historical records of inventory.Product" in out
+    assert "nothing was deleted" in out
+    assert old.history.count() == 1 and recent.history.count() == 1
+
+
+def test_prune_history_deletes_old_records_and_their_log_entries_with_yes(capsys):
+    old, recent = ProductFactory(), ProductFactory()
+    supplier = old.default_supplier
+    _age(old, 400)
+    supplier.history.update(history_date=timezone.now() - timedelta(days=400))
+
+    call_command("prune_history", "--older-than", "365d", "--models", "inventory.Product", "--yes")
+
+    assert old.history.count() == 0 and recent.history.count() == 1
+    assert not AuditEntry.objects.filter(object_id=old.pk, content_type__model="product").exists()
+    assert supplier.history.count() == 1  # not a chosen model
+    assert "Deleted 1 historical records" in capsys.readouterr().out
+
+
+def test_prune_history_refuses_a_bad_age_or_model():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="365d"):
+        call_command("prune_history", "--older-than", "a year")
+    with pytest.raises(CommandError, match="keeps no history"):
+        call_command("prune_history", "--older-than", "30d", "--models", "inventory.StockMovement")
