@@ -24,6 +24,14 @@ IMPLIED_BY = {
     MANAGE_STOCK: (MANAGE_STOCK,),
 }
 
+# Model permissions that let a user grant and revoke warehouse access (the Administrator role has them).
+MANAGE_ACCESS_PERMISSIONS = (
+    "inventory.add_warehouseuserpermission",
+    "inventory.delete_warehouseuserpermission",
+    "inventory.add_warehousegrouppermission",
+    "inventory.delete_warehousegrouppermission",
+)
+
 _CACHE_ATTR = "_stockroom_warehouse_scope"
 
 
@@ -98,3 +106,19 @@ def missing_warehouses(user, permission: str, warehouse_ids: Iterable[int]) -> s
     if ids is ALL:
         return set()
     return set(warehouse_ids) - set(ids)
+
+
+def strongest_permission(codenames: Iterable[str]) -> str | None:
+    """The strongest warehouse permission among `codenames` (manage > operate > view), or None."""
+    held = set(codenames)
+    for permission in reversed(WAREHOUSE_PERMISSIONS):
+        if permission in held:
+            return permission
+    return None
+
+
+def can_manage_access(user) -> bool:
+    """Whether the user may grant and revoke warehouse access (superusers and Administrators)."""
+    if user is None or isinstance(user, AnonymousUser) or not user.is_active:
+        return False
+    return user.is_superuser or user.has_perms(MANAGE_ACCESS_PERMISSIONS)
