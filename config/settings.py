@@ -37,7 +37,9 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 INSTALLED_APPS = [
     # unfold and its contrib apps must come before django.contrib.admin so
     # their templates win (see shared/STACK_NOTES.md).
-    "unfold",
+    # BasicAppConfig: unfold's default config would replace admin.site with a plain UnfoldAdminSite,
+    # hiding StockroomAdminSite (backoffice.apps.StockroomAdminConfig.default_site) and its URLs.
+    "unfold.apps.BasicAppConfig",
     "unfold.contrib.filters",
     "unfold.contrib.forms",
     "unfold.contrib.import_export",

@@ -118,7 +118,7 @@ class WarehouseScopedMixin:
 
     scope_field: str | None = None
     scope_permission: str = access.VIEW_STOCK
-    # Warehouses themselves (not their stock) are visible to users who grant access to them.
+    # Warehouses themselves (not their stock) and the access log are visible in full to users who grant access.
     access_managers_see_all: bool = False
 
     paginator = BoundedCountPaginator
@@ -134,6 +134,8 @@ class WarehouseScopedMixin:
     def scoped_related_queryset(self, request, related_model, permission: str | None = None):
         """The rows of `related_model` the user may pick here, or None when it is not warehouse-bound."""
         permission = permission or self.scope_permission
+        if self.access_managers_see_all and access.can_manage_access(request.user):
+            return None
         if related_model is Warehouse:
             return access.warehouses_for(request.user, permission)
         related_admin = self.admin_site._registry.get(related_model)

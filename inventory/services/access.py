@@ -108,13 +108,17 @@ def revoke_warehouse_permission(
     groups: Iterable[Group] = (),
     permission: str | None = None,
 ) -> int:
-    """Take `permission` (or, when None, every warehouse permission) away in each warehouse; returns changes."""
+    """Take `permission` away in each warehouse, with any stronger grant that implies it; None takes all.
+
+    Afterwards the subjects no longer hold `permission` there directly (a group may still give it).
+    Returns the number of (subject, warehouse) pairs changed.
+    """
     _check(actor, permission)
     subjects = [*users, *groups]
     warehouses = list(warehouses)
     if not subjects or not warehouses:
         raise DomainError("Choose at least one user or group and at least one warehouse.")
-    codenames = [permission] if permission else list(access.WAREHOUSE_PERMISSIONS)
+    codenames = access.IMPLIED_BY[permission] if permission else access.WAREHOUSE_PERMISSIONS
     changed = 0
     with transaction.atomic(), acting_user(actor):
         for subject in subjects:
