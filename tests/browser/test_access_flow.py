@@ -6,7 +6,7 @@ from django.contrib.auth.models import User
 from inventory.demo import load_demo
 from inventory.models import StockLevel
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def stock_codes(page, live_server) -> set[str]:

@@ -5,7 +5,7 @@ import pytest
 from inventory.models import StockLevel
 from tests.factories import ProductFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_manager_posts_receipt_and_issue_and_sees_them(login, live_server, manager, warehouse_a):
