@@ -2,6 +2,8 @@
 
 from django.urls import reverse_lazy
 
+from inventory import access
+
 
 def _perm(codename: str):
     def check(request) -> bool:
@@ -47,6 +49,13 @@ def sidebar_navigation(request) -> list[dict]:
             "items": [
                 _link("Users", "person", "admin:auth_user_changelist", "auth.view_user"),
                 _link("Roles", "group", "admin:auth_group_changelist", "auth.view_group"),
+                {
+                    "title": "Warehouse access",
+                    "icon": "admin_panel_settings",
+                    "link": reverse_lazy("admin:access_console"),
+                    "permission": lambda request: access.can_manage_access(request.user),
+                },
+                _link("Access log", "history", "admin:inventory_accessevent_changelist", "inventory.view_accessevent"),
             ],
         },
         {"title": "Audit", "items": [_link("Audit log", "history", "admin:audit_log", "inventory.view_auditentry")]},

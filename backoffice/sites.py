@@ -1,4 +1,6 @@
-"""The Stockroom admin site (unfold)."""
+"""The Stockroom admin site (unfold) and the custom admin views it serves."""
+
+from functools import partial
 
 from django.contrib import admin
 from django.urls import path
@@ -12,9 +14,18 @@ class StockroomAdminSite(UnfoldAdminSite):
 
     def get_urls(self):
         # Imported here: this class is loaded before the app registry is ready.
+        from backoffice import access_console
         from backoffice.views.audit import audit_log_export, audit_log_view
 
         return [
+            path(
+                "access/", self.admin_view(partial(access_console.console_view, admin_site=self)), name="access_console"
+            ),
+            path(
+                "access/users/<int:user_id>/",
+                self.admin_view(partial(access_console.view_as_view, admin_site=self)),
+                name="access_view_as",
+            ),
             path("audit/", self.admin_view(audit_log_view), {"admin_site": self}, name="audit_log"),
             path("audit/export/", self.admin_view(audit_log_export), {"admin_site": self}, name="audit_log_export"),
             *super().get_urls(),

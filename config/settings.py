@@ -37,8 +37,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 INSTALLED_APPS = [
     # unfold and its contrib apps must come before django.contrib.admin so
     # their templates win (see shared/STACK_NOTES.md).
-    # BasicAppConfig: unfold's default config replaces admin.site with a plain UnfoldAdminSite,
-    # which would bypass our StockroomAdminSite (and its extra URLs).
+    # BasicAppConfig: unfold's default config would replace admin.site with a plain UnfoldAdminSite,
+    # hiding StockroomAdminSite (backoffice.apps.StockroomAdminConfig.default_site) and its URLs.
     "unfold.apps.BasicAppConfig",
     "unfold.contrib.filters",
     "unfold.contrib.forms",

@@ -24,6 +24,14 @@ IMPLIED_BY = {
     MANAGE_STOCK: (MANAGE_STOCK,),
 }
 
+# Model permissions that let a user grant and revoke warehouse access (the Administrator role has them).
+MANAGE_ACCESS_PERMISSIONS = (
+    "inventory.add_warehouseuserpermission",
+    "inventory.delete_warehouseuserpermission",
+    "inventory.add_warehousegrouppermission",
+    "inventory.delete_warehousegrouppermission",
+)
+
 _CACHE_ATTR = "_stockroom_warehouse_scope"
 
 
@@ -98,3 +106,80 @@ def missing_warehouses(user, permission: str, warehouse_ids: Iterable[int]) -> s
     if ids is ALL:
         return set()
     return set(warehouse_ids) - set(ids)
+
+
+def strongest_permission(codenames: Iterable[str]) -> str | None:
+    """The strongest warehouse permission among `codenames` (manage > operate > view), or None."""
+    held = set(codenames)
+    for permission in reversed(WAREHOUSE_PERMISSIONS):
+        if permission in held:
+            return permission
+    return None
+
+
+def can_manage_access(user) -> bool:
+    """Whether the user may grant and revoke warehouse access (superusers and Administrators)."""
+    if user is None or isinstance(user, AnonymousUser) or not user.is_active:
+        return False
+    return user.is_superuser or user.has_perms(MANAGE_ACCESS_PERMISSIONS)
+
+
+def grant_levels(*, users: Iterable = (), groups: Iterable = ()) -> dict[tuple[str, int], dict[int, str]]:
+    """Direct grants as {("user"|"group", id): {warehouse_id: strongest permission}} for the given subjects."""
+    held: dict[tuple[str, int], dict[int, set[str]]] = {}
+    user_rows = WarehouseUserPermission.objects.filter(
+        user__in=list(users), permission__codename__in=WAREHOUSE_PERMISSIONS
+    ).values_list("user_id", "content_object_id", "permission__codename")
+    group_rows = WarehouseGroupPermission.objects.filter(
+        group__in=list(groups), permission__codename__in=WAREHOUSE_PERMISSIONS
+    ).values_list("group_id", "content_object_id", "permission__codename")
+    for kind, rows in (("user", user_rows), ("group", group_rows)):
+        for subject_id, warehouse_id, codename in rows:
+            held.setdefault((kind, subject_id), {}).setdefault(warehouse_id, set()).add(codename)
+    return {
+        subject: {warehouse_id: strongest_permission(codenames) for warehouse_id, codenames in by_warehouse.items()}
+        for subject, by_warehouse in held.items()
+    }
+
+
+# What each warehouse permission lets a user do there, given the model permission their role carries.
+ABILITIES = [
+    (VIEW_STOCK, "inventory.view_stocklevel", "see stock levels and the ledger"),
+    (VIEW_STOCK, "inventory.view_reports", "see the dashboard and stock reports"),
+    (VIEW_STOCK, "inventory.export_stocklevel", "export stock"),
+    (OPERATE_STOCK, "inventory.add_stockmovement", "post receipts, issues and transfers"),
+    (MANAGE_STOCK, "inventory.post_adjustment", "post adjustments and counts"),
+    (MANAGE_STOCK, "inventory.import_stocklevel", "import stock counts"),
+]
+
+
+def access_summary(user) -> list[dict]:
+    """Per warehouse the user can reach: the permission, where it comes from, and what they can do there."""
+    direct = grant_levels(users=[user]).get(("user", user.pk), {})
+    groups = list(user.groups.all())
+    via_groups = grant_levels(groups=groups)
+    warehouses = Warehouse.objects.all() if user.is_superuser else warehouses_for(user, VIEW_STOCK)
+    summary = []
+    for warehouse in warehouses.order_by("code"):
+        sources = []
+        if warehouse.pk in direct:
+            sources.append((direct[warehouse.pk], "granted directly"))
+        for group in groups:
+            level = via_groups.get(("group", group.pk), {}).get(warehouse.pk)
+            if level:
+                sources.append((level, f"through {group.name}"))
+        level = MANAGE_STOCK if user.is_superuser else strongest_permission(level for level, _ in sources)
+        abilities = [
+            text
+            for needed, model_perm, text in ABILITIES
+            if has_warehouse_permission(user, needed, warehouse) and user.has_perm(model_perm)
+        ]
+        summary.append(
+            {
+                "warehouse": warehouse,
+                "permission": level,
+                "sources": ["superuser"] if user.is_superuser else [text for _, text in sources],
+                "abilities": abilities,
+            }
+        )
+    return summary

@@ -6,4 +6,19 @@ class InventoryConfig(AppConfig):
     verbose_name = "Inventory"
 
     def ready(self):
+        from django.contrib.auth.models import User
+        from django.db.models.signals import m2m_changed, post_delete, post_save
+
         from inventory import audit  # noqa: F401  (connects the audit log receivers)
+        from inventory.models import WarehouseGroupPermission, WarehouseUserPermission
+        from inventory.services import access
+
+        # Every access change is recorded, whichever door it came through.
+        for grant_model in (WarehouseUserPermission, WarehouseGroupPermission):
+            post_save.connect(access.record_grant_saved, sender=grant_model, dispatch_uid=f"grant_saved_{grant_model}")
+            post_delete.connect(
+                access.record_grant_deleted, sender=grant_model, dispatch_uid=f"grant_deleted_{grant_model}"
+            )
+        m2m_changed.connect(
+            access.record_membership_changed, sender=User.groups.through, dispatch_uid="membership_changed"
+        )

@@ -52,6 +52,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "view_accessevent",
         "view_auditentry",
         "export_auditentry",
+        # Grants and revokes warehouse access (inventory.access.MANAGE_ACCESS_PERMISSIONS).
+        "view_warehouseuserpermission",
+        "add_warehouseuserpermission",
+        "delete_warehouseuserpermission",
+        "view_warehousegrouppermission",
+        "add_warehousegrouppermission",
+        "delete_warehousegrouppermission",
         "auth.view_user",
         "auth.add_user",
         "auth.change_user",

@@ -1,6 +1,19 @@
 """One base class for every Stockroom ModelAdmin, and the warehouse-scope mixin."""
 
-from django.contrib import admin
+import json
+from functools import cache
+
+from django.contrib import admin, messages
+from django.contrib.admin.filters import RelatedFieldListFilter
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.utils import get_fields_from_path, unquote
+from django.contrib.admin.widgets import ForeignKeyRawIdWidget
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import connections
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils.functional import cached_property
 from guardian.admin import GuardedModelAdmin
 from import_export.admin import ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
@@ -9,6 +22,86 @@ from unfold.contrib.import_export.forms import ExportForm, ImportForm, Selectabl
 
 from backoffice.admin.history import AuditedHistoryMixin
 from inventory import access
+from inventory.models import Warehouse
+
+
+class BoundedCountPaginator(Paginator):
+    """Counts exactly up to `exact_limit` rows; beyond that, PostgreSQL's planner estimate.
+
+    A plain COUNT(*) over a million stock rows costs more than the page itself.
+    An unfiltered list reads the table's row estimate from pg_class; a filtered
+    one counts at most `exact_limit + 1` rows and, past that, asks EXPLAIN.
+    Page numbers near the end of a huge list are therefore approximate.
+    """
+
+    exact_limit = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        queryset = self.object_list
+        if not isinstance(queryset, QuerySet) or connections[queryset.db].vendor != "postgresql":
+            return super().count
+        if not queryset.query.where and not queryset.query.distinct:
+            estimate = _table_row_estimate(queryset)
+            if estimate > self.exact_limit:
+                return estimate
+        bounded = queryset.order_by()[: self.exact_limit + 1].count()
+        if bounded <= self.exact_limit:
+            return bounded
+        return max(_plan_row_estimate(queryset.order_by()), bounded)
+
+
+def _table_row_estimate(queryset: QuerySet) -> int:
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [queryset.model._meta.db_table]
+        )
+        row = cursor.fetchone()
+    return int(row[0]) if row and row[0] and row[0] > 0 else 0
+
+
+def _plan_row_estimate(queryset: QuerySet) -> int:
+    plan = json.loads(queryset.explain(format="json"))
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+class ScopedRelatedChoicesMixin:
+    """Offers only the related rows (warehouses, stock levels) the user may see as filter choices."""
+
+    def field_choices(self, field, request, model_admin):
+        allowed = model_admin.scoped_related_queryset(request, field.related_model)
+        if allowed is None:
+            return super().field_choices(field, request, model_admin)
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        return field.get_choices(include_blank=False, ordering=ordering, limit_choices_to={"pk__in": allowed})
+
+
+class ScopedRelatedFieldListFilter(ScopedRelatedChoicesMixin, RelatedFieldListFilter):
+    """Django's related-field filter with scoped choices."""
+
+
+@cache
+def _scoped_filter_class(filter_class: type) -> type:
+    return type(f"Scoped{filter_class.__name__}", (ScopedRelatedChoicesMixin, filter_class), {})
+
+
+class _ScopedRawIdMixin:
+    """Shows a raw-id value's label only when the value is in the field's (scoped) choices."""
+
+    allowed = None
+
+    def label_and_url_for_value(self, value):
+        key = self.rel.get_related_field().name
+        try:
+            visible = self.allowed.filter(**{key: value}).exists()
+        except (ValueError, ValidationError):
+            visible = False
+        return super().label_and_url_for_value(value) if visible else ("", "")
+
+
+@cache
+def _scoped_raw_id_widget_class(widget_class: type) -> type:
+    return type(f"Scoped{widget_class.__name__}", (_ScopedRawIdMixin, widget_class), {})
 
 
 class WarehouseScopedMixin:
@@ -16,17 +109,155 @@ class WarehouseScopedMixin:
 
     `scope_field` is the lookup path from the model to its warehouse
     ("warehouse", "pk" for Warehouse itself); None means the model is not
-    warehouse-bound.
+    warehouse-bound. Every path goes through `get_queryset` (changelist rows
+    and counts, change/delete/history by URL, search, autocomplete and raw-id
+    popups, actions, export) or through `scoped_related_queryset` (filter
+    choices and foreign-key choices of forms). Admins of models that are not
+    warehouse-bound still get scoped choices for their Warehouse/StockLevel
+    foreign keys.
     """
 
     scope_field: str | None = None
     scope_permission: str = access.VIEW_STOCK
+    # Warehouses themselves (not their stock) and the access log are visible in full to users who grant access.
+    access_managers_see_all: bool = False
+
+    paginator = BoundedCountPaginator
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
         if self.scope_field is None:
             return queryset
+        if self.access_managers_see_all and access.can_manage_access(request.user):
+            return queryset
         return queryset.filter(access.scope_q(request.user, self.scope_permission, self.scope_field))
+
+    def scoped_related_queryset(self, request, related_model, permission: str | None = None):
+        """The rows of `related_model` the user may pick here, or None when it is not warehouse-bound."""
+        permission = permission or self.scope_permission
+        if self.access_managers_see_all and access.can_manage_access(request.user):
+            return None
+        if related_model is Warehouse:
+            return access.warehouses_for(request.user, permission)
+        related_admin = self.admin_site._registry.get(related_model)
+        field = getattr(related_admin, "scope_field", None)
+        if field is None:
+            return None
+        return related_model._default_manager.filter(access.scope_q(request.user, permission, field))
+
+    # Path 2: change, delete and history by URL.
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            # Not a redirect naming the id: the same answer whether it is missing or out of scope.
+            raise Http404(f"No {self.opts.verbose_name} matches the given query.")
+        return obj
+
+    def history_view(self, request, object_id, extra_context=None):
+        if not hasattr(self.model._meta, "simple_history_manager_attribute"):
+            # The ledger keeps no simple-history table; Django's own log view applies.
+            return admin.ModelAdmin.history_view(self, request, object_id, extra_context)
+        return super().history_view(request, object_id, extra_context)
+
+    def get_history_queryset(self, request, history_manager, pk_name, object_id):
+        queryset = super().get_history_queryset(request, history_manager, pk_name, object_id)
+        if self.scope_field is None or (self.access_managers_see_all and access.can_manage_access(request.user)):
+            return queryset
+        field = self.opts.pk.attname if self.scope_field == "pk" else self.scope_field
+        return queryset.filter(access.scope_q(request.user, self.scope_permission, field))
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        history = getattr(self.model, self.model._meta.simple_history_manager_attribute)
+        records = self.get_history_queryset(request, history, self.opts.pk.attname, unquote(object_id))
+        try:
+            found = records.filter(history_id=version_id).exists()
+        except (ValueError, ValidationError):
+            found = False
+        if not found:
+            raise Http404(f"No {self.opts.verbose_name} matches the given query.")
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    # Path 1: filter choices.
+    def get_list_filter(self, request):
+        return [self._scoped_list_filter(entry) for entry in super().get_list_filter(request)]
+
+    def _scoped_list_filter(self, entry):
+        if isinstance(entry, str):
+            name, filter_class = entry, None
+        elif isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[0], str):
+            name, filter_class = entry
+        else:
+            return entry
+        try:
+            field = get_fields_from_path(self.model, name)[-1]
+        except (FieldDoesNotExist, AttributeError):
+            return entry
+        if not field.is_relation:
+            return entry
+        if filter_class is None:
+            return (name, ScopedRelatedFieldListFilter)
+        if issubclass(filter_class, RelatedFieldListFilter) and not issubclass(filter_class, ScopedRelatedChoicesMixin):
+            return (name, _scoped_filter_class(filter_class))
+        return entry
+
+    # Path 4: an autocomplete for a form that needs a stronger permission offers only those warehouses.
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        source_admin = _autocomplete_source_admin(request, self.admin_site)
+        source_permission = getattr(source_admin, "scope_permission", None)
+        if self.scope_field is not None and source_permission and source_permission != self.scope_permission:
+            queryset = queryset.filter(access.scope_q(request.user, source_permission, self.scope_field))
+        return queryset, may_have_duplicates
+
+    # Path 5: foreign-key choices; a forged id fails the field's validation.
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        allowed = self.scoped_related_queryset(request, db_field.related_model)
+        if allowed is not None:
+            kwargs["queryset"] = allowed
+        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if allowed is not None and formfield is not None and isinstance(formfield.widget, ForeignKeyRawIdWidget):
+            formfield.widget.__class__ = _scoped_raw_id_widget_class(type(formfield.widget))
+            formfield.widget.allowed = allowed
+        return formfield
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        allowed = self.scoped_related_queryset(request, db_field.related_model)
+        if allowed is not None:
+            kwargs["queryset"] = allowed
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    # Path 6: actions receive only scoped rows; a forged selection writes nothing.
+    def response_action(self, request, queryset, *args, **kwargs):
+        selected = set(request.POST.getlist(ACTION_CHECKBOX_NAME))
+        if selected and not request.POST.get("select_across") == "1":
+            try:
+                found = queryset.filter(pk__in=selected).count()
+            except (ValueError, ValidationError):
+                found = 0
+            missing = len(selected) - found
+            if missing:
+                self.message_user(
+                    request,
+                    f"{missing} of the {len(selected)} selected {self.opts.verbose_name_plural} "
+                    "do not exist or are outside your warehouses; nothing was changed.",
+                    messages.ERROR,
+                )
+                return None
+        return super().response_action(request, queryset, *args, **kwargs)
+
+
+def _autocomplete_source_admin(request, admin_site):
+    """The admin whose form asked an autocomplete view for choices, if this is such a request."""
+    match = getattr(request, "resolver_match", None)
+    if match is None or match.url_name != "autocomplete":
+        return None
+    from django.apps import apps
+
+    try:
+        source_model = apps.get_model(request.GET.get("app_label", ""), request.GET.get("model_name", ""))
+    except (LookupError, ValueError):
+        return None
+    return admin_site._registry.get(source_model)
 
 
 class StockroomModelAdmin(AuditedHistoryMixin, WarehouseScopedMixin, SimpleHistoryAdmin, UnfoldModelAdmin):
@@ -45,10 +276,35 @@ class StockroomImportExportAdmin(ImportExportModelAdmin, StockroomModelAdmin):
 
 
 class StockroomGuardedAdmin(GuardedModelAdmin, StockroomImportExportAdmin):
-    """Adds guardian's object-permission pages (used for Warehouse)."""
+    """Adds guardian's object-permission pages (used for Warehouse), open only to users who manage access.
+
+    guardian's own views only check `has_change_permission(request, None)` (see
+    shared/STACK_NOTES.md); this is our equivalent of ReinforcedGuardedModelAdmin
+    for the direct foreign-key grant models. Saved grants go through the access
+    services, so each one is recorded as an AccessEvent.
+    """
+
+    def _may_manage_grants(self, request) -> bool:
+        return access.can_manage_access(request.user)
+
+    def obj_perms_manage_view(self, request, object_pk):
+        if not self._may_manage_grants(request):
+            raise PermissionDenied
+        return super().obj_perms_manage_view(request, object_pk)
+
+    def obj_perms_manage_user_view(self, request, object_pk, user_id):
+        if not self._may_manage_grants(request):
+            raise PermissionDenied
+        return super().obj_perms_manage_user_view(request, object_pk, user_id)
+
+    def obj_perms_manage_group_view(self, request, object_pk, group_id):
+        if not self._may_manage_grants(request):
+            raise PermissionDenied
+        return super().obj_perms_manage_group_view(request, object_pk, group_id)
 
 
 __all__ = [
+    "BoundedCountPaginator",
     "StockroomGuardedAdmin",
     "StockroomImportExportAdmin",
     "StockroomModelAdmin",

@@ -17,6 +17,7 @@ from inventory.models import MovementKind, StockLevel, StockMovement, Warehouse
 @admin.register(Warehouse)
 class WarehouseAdmin(StockroomGuardedAdmin):
     scope_field = "pk"
+    access_managers_see_all = True
     list_display = ["code", "name", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["code", "name"]

@@ -1,5 +1,6 @@
 """Business rules: every change to stock goes through these functions."""
 
+from inventory.services.access import grant_warehouse_permission, revoke_warehouse_permission
 from inventory.services.errors import DomainError, InsufficientStock, NotAllowed
 from inventory.services.stock import adjust, issue, receive, reverse_movement, set_count, transfer
 
@@ -8,9 +9,11 @@ __all__ = [
     "InsufficientStock",
     "NotAllowed",
     "adjust",
+    "grant_warehouse_permission",
     "issue",
     "receive",
     "reverse_movement",
+    "revoke_warehouse_permission",
     "set_count",
     "transfer",
 ]

@@ -50,3 +50,14 @@ def login(page, live_server):
         return page
 
     return log_in
+
+
+@pytest.fixture(autouse=True)
+def roles(request):
+    """Transactional tests empty the database after each test; put the role groups back before the next."""
+    if "browser" not in request.keywords:
+        return
+    request.getfixturevalue("transactional_db")
+    from django.core.management import call_command
+
+    call_command("sync_roles", verbosity=0, stdout=open(os.devnull, "w"))
