@@ -37,7 +37,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 INSTALLED_APPS = [
     # unfold and its contrib apps must come before django.contrib.admin so
     # their templates win (see shared/STACK_NOTES.md).
-    "unfold",
+    "unfold.apps.BasicAppConfig",  # the default config would replace our admin site with a plain one
     "unfold.contrib.filters",
     "unfold.contrib.forms",
     "unfold.contrib.import_export",
