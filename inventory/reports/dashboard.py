@@ -6,14 +6,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from inventory import access
 from inventory.models import MovementKind, Product, StockLevel, StockMovement, Warehouse
 from inventory.reports.base import money, quantity
-from inventory.reports.stock import VALUE
+from inventory.reports.stock import VALUE, at_or_below_reorder_point
 from inventory.reports.valuation import end_of_day
 
 CACHE_SECONDS = 30  # a posted movement shows within half a minute
@@ -72,20 +72,14 @@ def compute_dashboard(ids, today: date) -> DashboardFigures:
 
 
 def _stock(figures: DashboardFigures, scope: Q) -> None:
-    per_warehouse = (
-        StockLevel.objects.filter(scope)
-        .values("warehouse_id")
-        .annotate(
-            value=Sum(VALUE),
-            below=Count("pk", filter=Q(on_hand__lte=F("product__reorder_point"))),
-        )
-        .order_by()
+    levels = StockLevel.objects.filter(scope)
+    rows = list(
+        levels.values("warehouse_id").annotate(value=Sum(VALUE)).order_by().values_list("warehouse_id", "value")
     )
-    rows = list(per_warehouse.values_list("warehouse_id", "value", "below"))
     codes = dict(Warehouse.objects.filter(pk__in=[row[0] for row in rows]).values_list("pk", "code"))
-    figures.value_by_warehouse = sorted(((codes[pk], money(value)) for pk, value, _ in rows), key=lambda item: item[0])
+    figures.value_by_warehouse = sorted(((codes[pk], money(value)) for pk, value in rows), key=lambda item: item[0])
     figures.stock_value = sum((value for _, value in figures.value_by_warehouse), money(0))
-    figures.below_reorder_point = sum(below for _, _, below in rows)
+    figures.below_reorder_point = at_or_below_reorder_point(levels).count()
 
 
 def _movements(figures: DashboardFigures, scope: Q, today: date) -> None:

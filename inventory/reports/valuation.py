@@ -103,7 +103,7 @@ class ValuationReport(Report):
             last = (
                 f"SELECT DISTINCT ON (m.product_id, m.warehouse_id) m.product_id, m.warehouse_id, "
                 f"m.balance_after, m.average_cost_after FROM {table} m WHERE {where} "
-                f"ORDER BY m.product_id, m.warehouse_id, m.created_at DESC, m.id DESC"
+                f"ORDER BY m.product_id DESC, m.warehouse_id DESC, m.created_at DESC, m.id DESC"
             )
         else:
             last = (
