@@ -5,19 +5,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('inventory', '0002_roles'),
+        ("inventory", "0002_roles"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='stocklevel',
-            index=models.Index(fields=['on_hand'], name='stocklevel_on_hand_idx'),
+            model_name="stocklevel",
+            index=models.Index(fields=["on_hand"], name="stocklevel_on_hand_idx"),
         ),
         migrations.AddIndex(
-            model_name='stockmovement',
-            index=models.Index(fields=['product', 'warehouse', 'created_at', 'id', 'balance_after', 'average_cost_after'], name='movement_valuation_idx'),
+            model_name="stockmovement",
+            index=models.Index(
+                fields=["product", "warehouse", "created_at", "id", "balance_after", "average_cost_after"],
+                name="movement_valuation_idx",
+            ),
         ),
     ]
