@@ -4,12 +4,13 @@ from decimal import ROUND_CEILING, Decimal
 
 from django import forms
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Q, Sum
+from django.db.models.functions import Round
 
 from inventory import access
 from inventory.exports import exporter
 from inventory.models import Category, Product, StockLevel, Supplier, Warehouse
 from inventory.models.catalog import CATEGORY_PATH_SEPARATOR
-from inventory.reports.base import Column, Report, ReportFilterForm, money, quantity
+from inventory.reports.base import Column, Report, ReportFilterForm, formula_safe, money, quantity
 
 VALUE = ExpressionWrapper(F("on_hand") * F("average_cost"), output_field=DecimalField(max_digits=30, decimal_places=7))
 
@@ -90,6 +91,33 @@ class StockOnHandReport(Report):
                 "reserved",
                 "average_cost",
                 "value",
+                "product__reorder_point",
+            )
+        )
+
+    def copy_records(self):
+        return (
+            scoped_levels(self)
+            .annotate(value=VALUE)
+            .order_by(*self.ordering())
+            .annotate(
+                safe_sku=formula_safe("product__sku"),
+                safe_name=formula_safe("product__name"),
+                safe_category=formula_safe("product__category__path"),
+                safe_warehouse=formula_safe("warehouse__code"),
+                available=F("on_hand") - F("reserved"),
+                rounded_value=Round("value", 2),
+            )
+            .values_list(
+                "safe_sku",
+                "safe_name",
+                "safe_category",
+                "safe_warehouse",
+                "on_hand",
+                "reserved",
+                "available",
+                "average_cost",
+                "rounded_value",
                 "product__reorder_point",
             )
         )
