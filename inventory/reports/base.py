@@ -59,11 +59,6 @@ class Summary:
     headers: list[str]
     rows: list[tuple] = field(default_factory=list)
 
-    @property
-    def as_table(self) -> dict:
-        """The shape unfold's table component takes."""
-        return {"headers": self.headers, "rows": self.rows}
-
 
 def money(value: Any) -> Decimal:
     """Round a monetary amount to cents (SQLite hands back floats for sums)."""

@@ -150,10 +150,10 @@ started = time.perf_counter()
 table = EXPORTERS["report.stock_on_hand"](user, {})
 with tempfile.TemporaryFile() as target:
     write_table(table, "csv", target)
+    export_seconds = time.perf_counter() - started
     size = target.tell()
     target.seek(0)
     lines = sum(block.count(b"\\n") for block in iter(lambda: target.read(1 << 20), b""))
-export_seconds = time.perf_counter() - started
 print(json.dumps({"copy_rows": copied, "copy_seconds": copy_seconds, "export_rows": lines - 1,
                   "export_seconds": export_seconds, "bytes": size, "rss_before_mb": rss_before / 1024,
                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
