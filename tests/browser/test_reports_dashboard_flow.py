@@ -5,15 +5,17 @@ from decimal import Decimal
 import pytest
 
 from inventory import services
-from inventory.roles import MANAGER
+from inventory.roles import MANAGER, sync_roles
 from tests.factories import ProductFactory, UserFactory, WarehouseFactory, grant
 
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_manager_sees_only_their_warehouse_on_the_dashboard(login, live_server):
-    from django.contrib.auth.models import User
+    from django.contrib.auth.models import Group, Permission, User
 
+    # An earlier transactional test's flush removes the role groups the data migration made.
+    sync_roles(Group, Permission)
     alpha, bravo = WarehouseFactory(code="ALPHA"), WarehouseFactory(code="BRAVO")
     admin = User.objects.create_superuser("root", "root@example.com", "pass")
     product = ProductFactory(sku="WIDGET", reorder_point=Decimal("1"))
