@@ -1,6 +1,109 @@
-"""The admin home page."""
+"""The admin home page: scoped KPI cards and charts, optionally narrowed to one warehouse."""
+
+import json
+
+from django import forms
+from django.urls import reverse
+from unfold.widgets import SELECT_CLASSES
+
+from inventory import access
+from inventory.models import Warehouse
+from inventory.reports import dashboard_figures
+
+VIEW_PERMISSION = "inventory.view_reports"
+
+
+class DashboardFilterForm(forms.Form):
+    warehouse = forms.ModelChoiceField(
+        queryset=Warehouse.objects.none(),
+        required=False,
+        empty_label="All my warehouses",
+        widget=forms.Select(attrs={"class": " ".join(SELECT_CLASSES)}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["warehouse"].queryset = access.warehouses_for(user, access.VIEW_STOCK).order_by("code")
 
 
 def dashboard_callback(request, context: dict) -> dict:
-    """Fill the dashboard context (KPIs and charts arrive with the reports issue)."""
-    return context
+    """Fill the dashboard context for the viewer's warehouses (or the one chosen)."""
+    user = request.user
+    if not user.has_perm(VIEW_PERMISSION):
+        return {**context, "dashboard": {"state": "no_reports"}}
+    if not access.warehouses_for(user, access.VIEW_STOCK).exists():
+        return {**context, "dashboard": {"state": "no_warehouse"}}
+    form = DashboardFilterForm(request.GET or None, user=user)
+    warehouse = form.cleaned_data.get("warehouse") if form.is_valid() else None
+    figures = dashboard_figures(user, warehouse)
+    return {
+        **context,
+        "dashboard": {
+            "state": "figures",
+            "form": form,
+            "warehouse": warehouse,
+            "figures": figures,
+            "kpis": _kpis(figures, warehouse),
+            "value_chart": _chart(
+                [code for code, _ in figures.value_by_warehouse],
+                [("Stock value", [float(value) for _, value in figures.value_by_warehouse], "primary")],
+            ),
+            "movement_chart": _chart(
+                [day.strftime("%d %b") for day in figures.days],
+                [
+                    ("Received (units)", [float(units) for units in figures.received_per_day], "primary"),
+                    ("Issued (units)", [float(units) for units in figures.issued_per_day], "base"),
+                ],
+            ),
+            "top_issued": {
+                "headers": ["SKU", "Product", "Issued (units)"],
+                "rows": [[sku, name, units] for sku, name, units in figures.top_issued],
+            },
+        },
+    }
+
+
+def _kpis(figures, warehouse) -> list[dict]:
+    stock_link = reverse("admin:report_stock_on_hand")
+    reorder_link = reverse("admin:report_reorder_suggestions")
+    ledger_link = reverse("admin:report_movement_ledger")
+    suffix = f"?warehouse={warehouse.pk}" if warehouse else ""
+    return [
+        {
+            "title": "Stock value",
+            "value": f"{figures.stock_value:,.2f}",
+            "href": stock_link + suffix,
+            "footer": "Quantity × moving average cost",
+        },
+        {
+            "title": "SKUs at or below reorder point",
+            "value": f"{figures.below_reorder_point:,}",
+            "href": reorder_link + suffix,
+            "footer": "Stock rows to reorder",
+        },
+        {
+            "title": "Movements today",
+            "value": f"{figures.movements_today:,}",
+            "href": ledger_link + suffix,
+            "footer": "Ledger lines posted today",
+        },
+        {
+            "title": "Receipts / issues this week",
+            "value": f"{figures.receipts_this_week:,} / {figures.issues_this_week:,}",
+            "href": ledger_link + suffix,
+            "footer": "Since Monday",
+        },
+    ]
+
+
+def _chart(labels: list[str], series: list[tuple[str, list[float], str]]) -> str:
+    colors = {"primary": "var(--color-primary-600)", "base": "var(--color-base-400)"}
+    return json.dumps(
+        {
+            "labels": labels,
+            "datasets": [
+                {"label": label, "data": data, "backgroundColor": colors[color], "borderColor": colors[color]}
+                for label, data, color in series
+            ],
+        }
+    )

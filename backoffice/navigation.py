@@ -43,7 +43,17 @@ def sidebar_navigation(request) -> list[dict]:
                 ),
             ],
         },
-        {"title": "Reports", "items": []},
+        {
+            "title": "Reports",
+            "items": [
+                _link("Stock on hand", "inventory", "admin:report_stock_on_hand", "inventory.view_reports"),
+                _link(
+                    "Reorder suggestions", "shopping_cart", "admin:report_reorder_suggestions", "inventory.view_reports"
+                ),
+                _link("Stock valuation", "payments", "admin:report_stock_valuation", "inventory.view_reports"),
+                _link("Movement ledger report", "timeline", "admin:report_movement_ledger", "inventory.view_reports"),
+            ],
+        },
         {
             "title": "Access",
             "items": [

@@ -11,10 +11,12 @@ class StockroomAdminSite(UnfoldAdminSite):
     site_header = "Stockroom"
     site_title = "Stockroom"
     index_title = "Dashboard"
+    index_template = "backoffice/dashboard.html"
 
     def get_urls(self):
         # Imported here: this class is loaded before the app registry is ready.
         from backoffice import access_console
+        from backoffice.reports.views import report_urls
         from backoffice.views.audit import audit_log_export, audit_log_view
 
         return [
@@ -28,6 +30,7 @@ class StockroomAdminSite(UnfoldAdminSite):
             ),
             path("audit/", self.admin_view(audit_log_view), {"admin_site": self}, name="audit_log"),
             path("audit/export/", self.admin_view(audit_log_export), {"admin_site": self}, name="audit_log_export"),
+            *report_urls(self),
             *super().get_urls(),
         ]
 

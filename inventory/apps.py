@@ -9,7 +9,10 @@ class InventoryConfig(AppConfig):
         from django.contrib.auth.models import User
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
-        from inventory import audit  # noqa: F401  (connects the audit log receivers)
+        from inventory import (
+            audit,  # noqa: F401  (connects the audit log receivers)
+            reports,  # noqa: F401  (registers report exporters for the background worker)
+        )
         from inventory.models import WarehouseGroupPermission, WarehouseUserPermission
         from inventory.services import access
 

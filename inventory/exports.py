@@ -33,6 +33,8 @@ class Table:
     rows: Iterable[tuple]
     total: int | None = None
     title: str = "export"
+    # Optional ready-made CSV body (no header, already formula-safe), e.g. from PostgreSQL's COPY.
+    csv_body: Callable[[], Iterator[str]] | None = None
 
 
 EXPORTERS: dict[str, Callable[[Any, dict], Table]] = {}
@@ -78,6 +80,9 @@ def iter_csv(table: Table, *, bom: bool = True, on_progress: Callable[[int], Non
     """CSV text chunks (UTF-8 BOM first so Excel picks the encoding)."""
     writer = csv.writer(_Echo())
     buffer = ["\ufeff"] if bom else []
+    if table.csv_body is not None:
+        yield from _iter_csv_body(table, writer, buffer, on_progress)
+        return
     buffer.append(writer.writerow([_cell(h) for h in table.headers]))
     done = 0
     for row in table.rows:
@@ -90,6 +95,20 @@ def iter_csv(table: Table, *, bom: bool = True, on_progress: Callable[[int], Non
             on_progress(done)
     if buffer:
         yield "".join(buffer)
+    if on_progress:
+        on_progress(done)
+
+
+def _iter_csv_body(table: Table, writer, buffer: list[str], on_progress) -> Iterator[str]:
+    buffer.append(writer.writerow([_cell(h) for h in table.headers]))
+    yield "".join(buffer)
+    done = 0
+    for chunk in table.csv_body():
+        yield chunk
+        if on_progress:
+            before, done = done, done + chunk.count("\n")
+            if done // PROGRESS_EVERY != before // PROGRESS_EVERY:
+                on_progress(done)
     if on_progress:
         on_progress(done)
 

@@ -67,7 +67,11 @@ class StockLevel(models.Model):
             models.CheckConstraint(condition=Q(on_hand__gte=0), name="stocklevel_on_hand_gte_0"),
             models.CheckConstraint(condition=Q(reserved__gte=0), name="stocklevel_reserved_gte_0"),
         ]
-        indexes = [models.Index(fields=["warehouse", "product"], name="stocklevel_wh_product_idx")]
+        indexes = [
+            models.Index(fields=["warehouse", "product"], name="stocklevel_wh_product_idx"),
+            # Reorder reports and the dashboard look for low on_hand first (see inventory.reports.stock).
+            models.Index(fields=["on_hand"], name="stocklevel_on_hand_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.product.sku} @ {self.warehouse.code}"
@@ -126,6 +130,12 @@ class StockMovement(models.Model):
             models.Index(fields=["product", "created_at"], name="movement_product_date_idx"),
             models.Index(fields=["warehouse", "created_at"], name="movement_warehouse_date_idx"),
             models.Index(fields=["product", "warehouse", "created_at"], name="movement_prod_wh_date_idx"),
+            # Valuation as of a date reads the last line per (product, warehouse) from this index alone
+            # (index-only scan, no sort); the value columns are keys because SQLite has no INCLUDE.
+            models.Index(
+                fields=["product", "warehouse", "created_at", "id", "balance_after", "average_cost_after"],
+                name="movement_valuation_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,0 +1,1 @@
+"""Report screens: the inventory reports rendered as admin pages, with permalinks and exports."""

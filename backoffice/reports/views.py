@@ -1,0 +1,118 @@
+"""One view serves every report: GET filters (the permalink), sortable headers, next/previous pages, export."""
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.http import urlencode
+from unfold.widgets import INPUT_CLASSES, SELECT_CLASSES
+
+from backoffice.exports import export_response
+from inventory.exports import FORMATS
+from inventory.reports import REPORTS, Report
+
+VIEW_PERMISSION = "inventory.view_reports"
+# Parameters that are not filters: they are dropped from export specs and rebuilt for each link.
+CONTROL_PARAMS = ("page", "export")
+
+REPORT_URLS = {
+    "stock_on_hand": "stock-on-hand",
+    "reorder_suggestions": "reorder-suggestions",
+    "stock_valuation": "valuation",
+    "movement_ledger": "movements",
+}
+
+
+def report_urls(admin_site) -> list:
+    """Admin URL patterns for every report (names `admin:report_<name>`)."""
+    return [
+        path(
+            f"reports/{slug}/",
+            admin_site.admin_view(_view_for(admin_site, REPORTS[name])),
+            name=f"report_{name}",
+        )
+        for name, slug in REPORT_URLS.items()
+    ]
+
+
+def _view_for(admin_site, report_class: type[Report]):
+    def view(request):
+        return report_view(request, admin_site=admin_site, report_class=report_class)
+
+    view.__name__ = f"{report_class.name}_view"
+    return view
+
+
+def report_view(request, *, admin_site, report_class: type[Report]):
+    """Render one page of a report, or export its whole filtered result."""
+    if not request.user.has_perm(VIEW_PERMISSION):
+        raise PermissionDenied
+    params = {key: value for key, value in request.GET.items() if key not in CONTROL_PARAMS}
+    report = report_class(request.user, params)
+    can_export = request.user.has_perm(report.export_permission)
+    fmt = request.GET.get("export")
+    if fmt:
+        if not can_export:
+            raise PermissionDenied
+        if report.is_valid and report.has_scope:
+            return export_response(
+                request, exporter=report.exporter_name, params=report.params, fmt=fmt, title=report.title
+            )
+    page = report.page(_page_number(request))
+    numeric = [column.numeric for column in report.columns]
+    totals = report.totals() if page.rows else None
+    context = {
+        **admin_site.each_context(request),
+        "title": report.title,
+        "report": report,
+        "form": _styled(report.form),
+        "page": page,
+        "headers": _headers(report),
+        "rows": [list(zip(row, numeric, strict=True)) for row in page.rows],
+        "totals": list(zip(totals, numeric, strict=True)) if totals else None,
+        "summaries": report.summaries() if page.rows else [],
+        "previous_url": _link(report.params, page=page.number - 1) if page.has_previous else "",
+        "next_url": _link(report.params, page=page.number + 1) if page.has_next else "",
+        "export_links": [(fmt.upper(), _link(report.params, export=fmt)) for fmt in FORMATS] if can_export else [],
+        "permalink": _link(report.params),
+    }
+    return TemplateResponse(request, "backoffice/reports/report.html", context)
+
+
+def _page_number(request) -> int:
+    try:
+        return max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        return 1
+
+
+def _link(params: dict, **extra) -> str:
+    return "?" + urlencode({**params, **extra})
+
+
+def _headers(report: Report) -> list[dict]:
+    """Column headers; a sortable one links to sorting by it (again: the other direction)."""
+    headers = []
+    for column in report.columns:
+        header = {"label": column.label, "numeric": column.numeric, "url": "", "sorted": ""}
+        if column.is_sortable:
+            is_current = column.key == report.sort_key
+            descending = not report.descending if is_current else False
+            header["url"] = _link({**report.params, "sort": f"{'-' if descending else ''}{column.key}"})
+            header["sorted"] = ("desc" if report.descending else "asc") if is_current else ""
+        headers.append(header)
+    return headers
+
+
+def _styled(form: forms.Form) -> forms.Form:
+    """Give the plain filter widgets unfold's look (the form itself lives in inventory)."""
+    for field in form.fields.values():
+        widget = field.widget
+        if isinstance(widget, forms.CheckboxInput):
+            continue
+        classes = SELECT_CLASSES if isinstance(widget, forms.Select) else INPUT_CLASSES
+        widget.attrs["class"] = " ".join(classes)
+        if isinstance(field, forms.DateField):
+            widget.input_type = "date"
+            widget.format = "%Y-%m-%d"
+    return form
