@@ -10,8 +10,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from backoffice.views.audit import PAGE_SIZE, escape_formula
+from backoffice.views.audit import PAGE_SIZE
 from inventory import services
+from inventory.exports import escape_formula
 from inventory.models import AccessEvent, AuditEntry
 from tests.factories import ProductFactory, StockLevelFactory, SupplierFactory
 
@@ -112,7 +113,7 @@ def test_admin_exports_the_filtered_log_with_formulas_escaped(admin_client, supe
     response = admin_client.get("/admin/audit/export/", {"model": "inventory.product", "object_id": product.pk})
 
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert rows[0][:3] == ["When", "User", "Action"]
     assert len(rows) == 2
     assert rows[1][4:6] == [str(product.pk), f"{product.sku} — =HYPERLINK(1)"]

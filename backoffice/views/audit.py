@@ -1,6 +1,5 @@
 """The global audit log: every recorded change, filtered, paged newest first, exportable to CSV."""
 
-import csv
 from datetime import UTC, datetime, time, timedelta
 
 from django import forms
@@ -22,12 +21,12 @@ from unfold.widgets import (
 )
 
 from inventory import audit
+from inventory.exports import Table, iter_csv
 from inventory.models import AuditEntry
 
 PAGE_SIZE = 50
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # A spreadsheet treats a cell starting with one of these as a formula.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 class AuditLogFilterForm(forms.Form):
@@ -162,34 +161,23 @@ def audit_log_view(request, admin_site):
     return TemplateResponse(request, "backoffice/audit_log.html", context)
 
 
-def escape_formula(value) -> str:
-    """Make a cell safe to open in a spreadsheet: a leading formula character gets an apostrophe."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
+AUDIT_LOG_HEADERS = ["When", "User", "Action", "Model", "Object id", "Object", "Warehouse", "Reason", "Changes"]
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def _csv_rows(entries: QuerySet[AuditEntry]):
-    writer = csv.writer(_Echo())
-    yield writer.writerow(["When", "User", "Action", "Model", "Object id", "Object", "Warehouse", "Reason", "Changes"])
+def _log_rows(entries: QuerySet[AuditEntry]):
     for entry in entries.select_related("user", "warehouse").iterator(chunk_size=2000):
         changes = "; ".join(f"{change['field']}: {change['old']} → {change['new']}" for change in entry.changes)
-        cells = [
+        yield (
             entry.timestamp.isoformat(),
             entry.user.get_username() if entry.user else "",
             entry.get_action_display(),
             _model_name(entry),
-            entry.object_id,
+            str(entry.object_id),
             entry.object_repr,
             entry.warehouse.code if entry.warehouse else "",
             entry.reason,
             changes,
-        ]
-        yield writer.writerow([escape_formula(cell) for cell in cells])
+        )
 
 
 def audit_log_export(request, admin_site):
@@ -198,6 +186,10 @@ def audit_log_export(request, admin_site):
         raise PermissionDenied
     _, entries = _filtered(request)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response = StreamingHttpResponse(_csv_rows(entries), content_type="text/csv; charset=utf-8")
+    # The shared CSV writer escapes formula cells (= + - @ tab CR) the same way as every other export.
+    chunks = iter_csv(Table(AUDIT_LOG_HEADERS, _log_rows(entries)))
+    response = StreamingHttpResponse(
+        (chunk.encode("utf-8") for chunk in chunks), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="audit-log-{stamp}.csv"'
     return response
