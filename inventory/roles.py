@@ -78,3 +78,14 @@ def sync_roles(group_model, permission_model) -> None:
             app_label, codename = entry.split(".") if "." in entry else ("inventory", entry)
             permissions.append(permission_model.objects.get(content_type__app_label=app_label, codename=codename))
         group.permissions.set(permissions)
+
+
+def migrate_roles(apps, schema_editor) -> None:
+    """Data-migration step: make the permissions exist now, then re-apply ROLE_PERMISSIONS."""
+    from django.apps import apps as global_apps
+    from django.contrib.auth.management import create_permissions
+
+    # Permissions are normally created after all migrations; the roles need them now.
+    for app_label in ("auth", "inventory"):
+        create_permissions(global_apps.get_app_config(app_label), verbosity=0)
+    sync_roles(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))

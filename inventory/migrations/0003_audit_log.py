@@ -2,21 +2,12 @@
 
 import django.db.models.deletion
 from django.conf import settings
-from django.apps import apps as global_apps
-from django.contrib.auth.management import create_permissions
 from django.db import migrations, models
+
+from inventory.roles import migrate_roles
 
 AUDITED = ["Warehouse", "Category", "Supplier", "Product", "StockLevel"]
 ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
-
-
-def sync_roles(apps, schema_editor):
-    # The audit log permissions must exist before the roles can carry them.
-    for app_label in ("auth", "inventory"):
-        create_permissions(global_apps.get_app_config(app_label), verbosity=0)
-    from inventory.roles import sync_roles
-
-    sync_roles(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
 
 
 def index_existing_history(apps, schema_editor):
@@ -127,6 +118,6 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
-        migrations.RunPython(sync_roles, migrations.RunPython.noop),
+        migrations.RunPython(migrate_roles, migrations.RunPython.noop),
         migrations.RunPython(index_existing_history, migrations.RunPython.noop),
     ]
