@@ -1,6 +1,6 @@
 """Audit log speed: the first page stays under 300 ms (median of 5) with 1,000,000 history rows.
 
-Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_wt4 pytest tests/bench/test_audit_bench.py -m bench -s
+Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/stockroom_bench make bench
 """
 
 import statistics

@@ -1,9 +1,7 @@
 """Dashboard and report speed on the scale data set (PostgreSQL only; prints every figure).
 
-Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_wtN pytest tests/bench/test_reports_bench.py -m bench -s
-
-Uses the configured database as it is (no test database): it seeds it with seed_scale only when
-its row counts differ from the target, so a seeded database is reused between runs.
+Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/stockroom_bench make bench
+(the scale data set is seeded and reused by tests/bench/conftest.py).
 """
 
 import json
@@ -16,12 +14,9 @@ from pathlib import Path
 
 import pytest
 from django.core.cache import cache
-from django.core.management import call_command
-from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-PRODUCTS, STOCK_ROWS, MOVEMENTS, WAREHOUSES = 100_000, 1_000_000, 5_000_000, 50
 RUNS = 5
 PAGE_BUDGET_S = 0.5
 VALUATION_BUDGET_S = 3.0
@@ -34,32 +29,6 @@ PAGES = {
 }
 
 pytestmark = pytest.mark.bench
-
-
-@pytest.fixture(scope="session")
-def django_db_setup(django_db_blocker):
-    """Use the benchmark database itself, seeding it once."""
-    if connection.vendor != "postgresql":
-        pytest.skip("benchmarks need PostgreSQL (set DATABASE_URL)")
-    from inventory.models import Product, StockLevel, StockMovement, Warehouse
-
-    with django_db_blocker.unblock():
-        call_command("migrate", verbosity=0)
-        counts = (Product.objects.count(), StockLevel.objects.count(), Warehouse.objects.count())
-        movements = StockMovement.objects.count()
-        if counts != (PRODUCTS, STOCK_ROWS, WAREHOUSES) or movements != MOVEMENTS:
-            call_command(
-                "seed_scale",
-                products=PRODUCTS,
-                stock_rows=STOCK_ROWS,
-                movements=MOVEMENTS,
-                warehouses=WAREHOUSES,
-            )
-        with connection.cursor() as cursor:
-            # Index-only scans need the visibility map that autovacuum would build in production.
-            cursor.execute("VACUUM ANALYZE inventory_stockmovement")
-            cursor.execute("VACUUM ANALYZE inventory_stocklevel")
-        print(f"\nbench data: {counts[0]:,} products, {counts[1]:,} stock rows, {movements:,} movements")
 
 
 @pytest.fixture(scope="session")
