@@ -33,6 +33,8 @@ class Table:
     rows: Iterable[tuple]
     total: int | None = None
     title: str = "export"
+    # Optional fast path: CSV data rows (no header) already escaped, e.g. from PostgreSQL COPY TO.
+    csv_chunks: Callable[[], Iterator[str]] | None = None
 
 
 EXPORTERS: dict[str, Callable[[Any, dict], Table]] = {}
@@ -79,6 +81,10 @@ def iter_csv(table: Table, *, bom: bool = True, on_progress: Callable[[int], Non
     writer = csv.writer(_Echo())
     buffer = ["\ufeff"] if bom else []
     buffer.append(writer.writerow([_cell(h) for h in table.headers]))
+    if table.csv_chunks is not None:
+        yield "".join(buffer)
+        yield from _counted(table.csv_chunks(), on_progress)
+        return
     done = 0
     for row in table.rows:
         buffer.append(writer.writerow([_cell(v) for v in row]))
@@ -90,6 +96,20 @@ def iter_csv(table: Table, *, bom: bool = True, on_progress: Callable[[int], Non
             on_progress(done)
     if buffer:
         yield "".join(buffer)
+    if on_progress:
+        on_progress(done)
+
+
+def _counted(chunks: Iterator[str], on_progress) -> Iterator[str]:
+    done = 0
+    reported = 0
+    for chunk in chunks:
+        yield chunk
+        if on_progress:
+            done += chunk.count("\n")
+            if done - reported >= PROGRESS_EVERY:
+                on_progress(done)
+                reported = done
     if on_progress:
         on_progress(done)
 

@@ -7,13 +7,15 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from backoffice.admin.base import StockroomGuardedAdmin, StockroomModelAdmin
+from backoffice.admin.imports import DataTransferMixin
 from backoffice.forms import PostMovementForm
 from inventory import access, services
 from inventory.models import MovementKind, StockLevel, StockMovement, Warehouse
 
 
 @admin.register(Warehouse)
-class WarehouseAdmin(StockroomGuardedAdmin):
+class WarehouseAdmin(DataTransferMixin, StockroomGuardedAdmin):
+    import_resource = "warehouses"
     scope_field = "pk"
     list_display = ["code", "name", "is_active"]
     list_filter = ["is_active"]
@@ -21,7 +23,8 @@ class WarehouseAdmin(StockroomGuardedAdmin):
 
 
 @admin.register(StockLevel)
-class StockLevelAdmin(StockroomModelAdmin):
+class StockLevelAdmin(DataTransferMixin, StockroomModelAdmin):
+    import_resource = "stock_counts"
     scope_field = "warehouse"
     list_display = ["product", "warehouse", "on_hand", "reserved", "available", "average_cost", "bin"]
     list_filter = ["warehouse"]
@@ -44,7 +47,7 @@ class StockLevelAdmin(StockroomModelAdmin):
 
 
 @admin.register(StockMovement)
-class StockMovementAdmin(StockroomModelAdmin):
+class StockMovementAdmin(DataTransferMixin, StockroomModelAdmin):
     """The ledger: read-only; new lines are posted through the services."""
 
     scope_field = "warehouse"

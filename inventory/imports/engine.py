@@ -1,0 +1,502 @@
+"""The set-based import: parse once, validate every row with bulk natural-key lookups, then apply in one go.
+
+`preview_import` classifies each row as new, updated, unchanged or error and
+writes nothing. `apply_import` re-validates inside one transaction, refuses
+when the outcome differs from the preview it is confirming, and writes new and
+changed rows with simple-history's bulk helpers (acting user and change reason
+on every history row). Unchanged rows are never saved, so a re-import adds no
+history. Stock counts go through `services.set_count`, never to StockLevel.
+"""
+
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from itertools import batched
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from inventory import access, services
+from inventory.imports import cells
+from inventory.imports.parsers import ImportFileError, ParsedFile, parse_file
+from inventory.imports.resources import (
+    RESOURCES,
+    CategoryResource,
+    Column,
+    Resource,
+    StockCountResource,
+    WarehouseResource,
+)
+from inventory.models import Category, Product, StockLevel, Supplier, Warehouse
+from inventory.models.catalog import CATEGORY_PATH_SEPARATOR
+
+BATCH = 2000
+LOOKUP_CHUNK = 2000
+NEW, UPDATED, UNCHANGED = "new", "updated", "unchanged"
+
+
+@dataclass(frozen=True)
+class RowError:
+    """A problem on one row: the row number as a spreadsheet shows it, the column and the message."""
+
+    row: int
+    column: str
+    message: str
+
+
+@dataclass
+class Plan:
+    """What importing the file would do."""
+
+    resource: str
+    total: int = 0
+    creates: list[tuple[int, dict]] = field(default_factory=list)
+    updates: list[tuple[int, int, dict]] = field(default_factory=list)
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    _digest: Any = field(default_factory=hashlib.sha256, repr=False)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {
+            "total": self.total,
+            NEW: len(self.creates),
+            UPDATED: len(self.updates),
+            UNCHANGED: self.unchanged,
+            "errors": len(self.errors),
+            "error_rows": len({error.row for error in self.errors}),
+        }
+
+    @property
+    def is_valid(self) -> bool:
+        return not self.errors
+
+    @property
+    def digest(self) -> str:
+        """A fingerprint of the outcome, so a confirm can refuse when it would differ from the preview."""
+        return self._digest.hexdigest()
+
+    def record(self, row: int, status: str, key: Any, changed: Iterable[str] = ()) -> None:
+        self._digest.update(f"{row}|{status}|{key}|{','.join(sorted(changed))}\n".encode())
+
+    def error(self, row: int, column: str, message: str) -> None:
+        self.errors.append(RowError(row, column, message))
+
+
+class ImportRejected(Exception):
+    """The confirm step found errors or a different outcome than the preview; nothing was written."""
+
+    def __init__(self, message: str, plan: Plan | None = None):
+        super().__init__(message)
+        self.message = message
+        self.plan = plan
+
+
+def check_permission(user, resource: Resource) -> None:
+    """Only users with the model's import permission may import; stock counts also need post_adjustment."""
+    if resource.export_only:
+        raise ImportFileError(f"{resource.title.capitalize()} cannot be imported.")
+    if user is None or not user.is_active or not user.has_perm(resource.import_permission):
+        raise ImportFileError(f"You are not allowed to import {resource.title}.")
+    if isinstance(resource, StockCountResource) and not user.has_perm("inventory.post_adjustment"):
+        raise ImportFileError("Importing stock counts posts adjustments, and you are not allowed to adjust stock.")
+
+
+def preview_import(resource_name: str, data: bytes, *, user, filename: str = "", fmt: str = "", delimiter: str = ""):
+    """Validate the file and say what importing it would do; writes nothing."""
+    resource = RESOURCES[resource_name]
+    check_permission(user, resource)
+    parsed = parse_file(data, filename=filename, fmt=fmt, delimiter=delimiter)
+    return plan_rows(resource, parsed, user)
+
+
+def apply_import(
+    resource_name: str,
+    data: bytes,
+    *,
+    user,
+    filename: str = "",
+    fmt: str = "",
+    delimiter: str = "",
+    expected_digest: str = "",
+    on_progress: Callable[[int], None] | None = None,
+) -> Plan:
+    """Import the file all or nothing; refuse if it has errors or differs from the confirmed preview."""
+    resource = RESOURCES[resource_name]
+    check_permission(user, resource)
+    parsed = parse_file(data, filename=filename, fmt=fmt, delimiter=delimiter)
+    reason = f"import {filename or resource.title}"[:100]
+    with transaction.atomic():
+        plan = plan_rows(resource, parsed, user)
+        if not plan.is_valid:
+            raise ImportRejected(f"{len(plan.errors)} problems were found; nothing was imported.", plan)
+        if expected_digest and plan.digest != expected_digest:
+            raise ImportRejected(
+                "The data changed since the preview (someone edited these records, or the file is different). "
+                "Nothing was imported; check the new preview and confirm again.",
+                plan,
+            )
+        if isinstance(resource, StockCountResource):
+            _apply_counts(plan, user=user, reason=reason, on_progress=on_progress)
+        elif isinstance(resource, CategoryResource):
+            _apply_categories(plan, user=user, reason=reason, on_progress=on_progress)
+        else:
+            _apply_model(resource, plan, user=user, reason=reason, on_progress=on_progress)
+    return plan
+
+
+def plan_rows(resource: Resource, parsed: ParsedFile, user) -> Plan:
+    """Check headers, then every row, and classify it."""
+    _check_headers(resource, parsed.headers)
+    plan = Plan(resource.name, total=len(parsed.rows))
+    rows = _clean_rows(resource, parsed, plan)
+    if isinstance(resource, StockCountResource):
+        _plan_counts(rows, plan, user)
+    elif isinstance(resource, CategoryResource):
+        _plan_categories(rows, plan)
+    else:
+        _plan_model(resource, rows, plan, user)
+    plan.errors.sort(key=lambda error: error.row)
+    return plan
+
+
+def _check_headers(resource: Resource, headers: list[str]) -> None:
+    known = [column.name for column in resource.import_columns]
+    unknown = [header for header in headers if header not in known]
+    missing = [column.name for column in resource.import_columns if column.required and column.name not in headers]
+    problems = []
+    if missing:
+        problems.append(f"Missing column{'s' if len(missing) > 1 else ''}: {', '.join(missing)}.")
+    if unknown:
+        problems.append(
+            f"Unknown column{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)} "
+            "(check the spelling; nothing is imported from a column we do not recognise)."
+        )
+    if problems:
+        raise ImportFileError(" ".join(problems) + f" The columns for {resource.title} are: {', '.join(known)}.")
+
+
+def _clean_rows(resource: Resource, parsed: ParsedFile, plan: Plan) -> list[tuple[int, dict]]:
+    """Each row as {column: value}, cells parsed; rows with a bad cell or a repeated key are dropped."""
+    columns: list[tuple[int, Column]] = [
+        (index, resource.column(header)) for index, header in enumerate(parsed.headers)
+    ]
+    width = len(parsed.headers)
+    key_columns = ["sku", "warehouse"] if isinstance(resource, StockCountResource) else [resource.key]
+    first_seen: dict[tuple, int] = {}
+    rows = []
+    for number, cells_ in parsed.rows:
+        if len(cells_) > width and any(cells.text(extra) for extra in cells_[width:]):
+            plan.error(number, "", f"This row has {len(cells_)} cells but the header names {width} columns.")
+            continue
+        values = {}
+        ok = True
+        for index, column in columns:
+            raw = cells_[index] if index < len(cells_) else None
+            try:
+                values[column.name] = column.parse(raw)
+            except cells.CellError as error:
+                plan.error(number, column.name, f"{column.title.capitalize()}: {error}")
+                ok = False
+        if not ok:
+            continue
+        key = tuple(values.get(name) for name in key_columns)
+        if not all(key):
+            names = " and ".join(resource.column(name).title for name in key_columns)
+            plan.error(number, key_columns[0], f"Enter the {names}; it identifies the record.")
+            continue
+        if key in first_seen:
+            shown = " / ".join(str(part) for part in key)
+            plan.error(
+                number, key_columns[0], f"{shown} appears more than once in the file (first on row {first_seen[key]})."
+            )
+            continue
+        first_seen[key] = number
+        rows.append((number, values))
+    return rows
+
+
+def _chunks(values: Iterable) -> Iterable[list]:
+    return (list(chunk) for chunk in batched(sorted(set(values)), LOOKUP_CHUNK))
+
+
+def _ids_by(model, field_name: str, keys: Iterable[str]) -> dict[str, int]:
+    found = {}
+    for chunk in _chunks(keys):
+        found.update(model.objects.filter(**{f"{field_name}__in": chunk}).values_list(field_name, "pk"))
+    return found
+
+
+def _plan_model(resource: Resource, rows: list[tuple[int, dict]], plan: Plan, user) -> None:
+    model = resource.model
+    key_column = resource.column(resource.key)
+    compared = [column.attname for column in resource.import_columns if column.attname and column is not key_column]
+    is_product = model is Product
+    if is_product:
+        compared += ["category_id", "default_supplier_id"]
+    existing: dict[str, tuple] = {}
+    for chunk in _chunks(values[resource.key] for _, values in rows):
+        for record in model.objects.filter(**{f"{key_column.attname}__in": chunk}).values_list(
+            key_column.attname, "pk", *compared
+        ):
+            existing[record[0]] = record[1:]
+    categories = suppliers = {}
+    if is_product:
+        categories = _ids_by(Category, "path", (v["category"] for _, v in rows if v.get("category")))
+        suppliers = _ids_by(Supplier, "code", (v["supplier"] for _, v in rows if v.get("supplier")))
+        barcodes = _ids_by(Product, "barcode", (v["barcode"] for _, v in rows if v.get("barcode")))
+        barcode_owner = {
+            barcode: sku
+            for barcode, sku in Product.objects.filter(pk__in=barcodes.values()).values_list("barcode", "sku")
+        }
+        barcode_rows: dict[str, int] = {}
+    scope = access.warehouse_ids_for(user, WarehouseResource.scope_permission) if model is Warehouse else None
+    index = {name: position for position, name in enumerate(compared, start=1)}
+    for number, values in rows:
+        key = values[resource.key]
+        target = {
+            column.attname: values[column.name]
+            for column in resource.import_columns
+            if column.attname
+            and column.name in values
+            and column is not key_column
+            and not (column.needed_for_new and values[column.name] == "")
+        }
+        if is_product:
+            if not _resolve_product_refs(number, values, target, categories, suppliers, plan):
+                continue
+            barcode = target.get("barcode")
+            if barcode:
+                owner = barcode_owner.get(barcode)
+                if (owner and owner != key) or barcode in barcode_rows:
+                    where = f"product {owner}" if owner and owner != key else f"row {barcode_rows[barcode]}"
+                    plan.error(number, "barcode", f"Barcode {barcode} is already used by {where}.")
+                    continue
+                barcode_rows[barcode] = number
+        current = existing.get(key)
+        if current is not None:
+            if scope is not None and scope is not access.ALL and current[0] not in scope:
+                plan.error(number, resource.key, f"You may not change warehouse {key}: it is outside your warehouses.")
+                continue
+            changed = {
+                name: value
+                for name, value in target.items()
+                if value is not None and (None if value is _CLEAR else value) != current[index[name]]
+            }
+            if changed:
+                plan.updates.append((number, current[0], changed))
+                plan.record(number, UPDATED, key, changed)
+            else:
+                plan.unchanged += 1
+                plan.record(number, UNCHANGED, key)
+            continue
+        missing = [
+            column.title for column in resource.import_columns if column.needed_for_new and not values.get(column.name)
+        ]
+        if missing:
+            plan.error(number, "", f"A new record needs a {' and a '.join(missing)}.")
+            continue
+        created = {key_column.attname: key, **{name: value for name, value in target.items() if value is not None}}
+        plan.creates.append((number, created))
+        plan.record(number, NEW, key)
+
+
+def _resolve_product_refs(number, values, target, categories, suppliers, plan) -> bool:
+    ok = True
+    if "category" in values:
+        path = CATEGORY_PATH_SEPARATOR.join(part.strip() for part in values["category"].split(CATEGORY_PATH_SEPARATOR))
+        if path:
+            if path not in categories:
+                plan.error(number, "category", f"Category “{path}” does not exist; create it first or fix the path.")
+                ok = False
+            target["category_id"] = categories.get(path)
+    if "supplier" in values:
+        code = values["supplier"]
+        if code and code not in suppliers:
+            plan.error(number, "supplier", f"Supplier “{code}” does not exist.")
+            ok = False
+        # An empty supplier cell clears the default supplier.
+        target["default_supplier_id"] = suppliers.get(code) if code else _CLEAR
+    return ok
+
+
+class _Clear:
+    """An explicit empty value (None means "not given")."""
+
+    def __repr__(self) -> str:
+        return "empty"
+
+
+_CLEAR = _Clear()
+
+
+def _apply_model(resource: Resource, plan: Plan, *, user, reason: str, on_progress) -> None:
+    model = resource.model
+    now = timezone.now()
+    done = 0
+    for chunk in batched(plan.creates, BATCH):
+        objects = [model(**_writable(values)) for _, values in chunk]
+        bulk_create_with_history(
+            objects, model, batch_size=BATCH, default_user=user, default_change_reason=reason, default_date=now
+        )
+        done += len(chunk)
+        _report(on_progress, done)
+    for chunk in batched(plan.updates, BATCH):
+        instances = model.objects.in_bulk([pk for _, pk, _ in chunk])
+        fields = set()
+        for _, pk, changed in chunk:
+            instance = instances[pk]
+            for name, value in _writable(changed).items():
+                setattr(instance, name, value)
+            fields.update(changed)
+        if any(f.name == "updated_at" for f in model._meta.fields):
+            for instance in instances.values():
+                instance.updated_at = now
+            fields.add("updated_at")
+        bulk_update_with_history(
+            list(instances.values()),
+            model,
+            fields=sorted(fields),
+            batch_size=BATCH,
+            default_user=user,
+            default_change_reason=reason,
+            default_date=now,
+        )
+        done += len(chunk)
+        _report(on_progress, done)
+
+
+def _writable(values: dict) -> dict:
+    return {name: (None if value is _CLEAR else value) for name, value in values.items()}
+
+
+def _report(on_progress, done: int) -> None:
+    if on_progress:
+        on_progress(done)
+
+
+def _plan_categories(rows: list[tuple[int, dict]], plan: Plan) -> None:
+    paths = {}
+    for number, values in rows:
+        parts = [part.strip() for part in values["path"].split(CATEGORY_PATH_SEPARATOR)]
+        if not all(parts):
+            plan.error(number, "path", f"“{values['path']}” has an empty name between slashes.")
+            continue
+        if any(len(part) > 100 for part in parts):
+            plan.error(number, "path", "A category name has at most 100 characters.")
+            continue
+        paths[CATEGORY_PATH_SEPARATOR.join(parts)] = number
+    prefixes = {CATEGORY_PATH_SEPARATOR.join(p.split(CATEGORY_PATH_SEPARATOR)[:n]) for p in paths for n in range(1, 9)}
+    existing = _ids_by(Category, "path", prefixes | set(paths))
+    for path, number in sorted(paths.items(), key=lambda item: item[1]):
+        if path in existing:
+            plan.unchanged += 1
+            plan.record(number, UNCHANGED, path)
+            continue
+        parent = path.rpartition(CATEGORY_PATH_SEPARATOR)[0]
+        if parent and parent not in existing and parent not in paths:
+            message = f"Parent category “{parent}” does not exist; add a row for it or create it first."
+            plan.error(number, "path", message)
+            continue
+        plan.creates.append((number, {"path": path}))
+        plan.record(number, NEW, path)
+
+
+def _apply_categories(plan: Plan, *, user, reason: str, on_progress) -> None:
+    """Create new categories depth by depth so each parent exists before its children."""
+    by_depth: dict[int, list[str]] = {}
+    for _, values in plan.creates:
+        by_depth.setdefault(values["path"].count(CATEGORY_PATH_SEPARATOR), []).append(values["path"])
+    now = timezone.now()
+    done = 0
+    for depth in sorted(by_depth):
+        paths = by_depth[depth]
+        parents = _ids_by(Category, "path", (p.rpartition(CATEGORY_PATH_SEPARATOR)[0] for p in paths if depth))
+        objects = []
+        for path in paths:
+            parent, _, name = path.rpartition(CATEGORY_PATH_SEPARATOR)
+            objects.append(Category(name=name, parent_id=parents.get(parent), path=path))
+        bulk_create_with_history(
+            objects, Category, batch_size=BATCH, default_user=user, default_change_reason=reason, default_date=now
+        )
+        done += len(objects)
+        _report(on_progress, done)
+
+
+def _plan_counts(rows: list[tuple[int, dict]], plan: Plan, user) -> None:
+    products = {}
+    for chunk in _chunks(values["sku"] for _, values in rows):
+        products.update(
+            (sku, (pk, active))
+            for sku, pk, active in Product.objects.filter(sku__in=chunk).values_list("sku", "pk", "is_active")
+        )
+    warehouses = {
+        code: (pk, active)
+        for code, pk, active in Warehouse.objects.filter(code__in={v["warehouse"] for _, v in rows}).values_list(
+            "code", "pk", "is_active"
+        )
+    }
+    scope = access.warehouse_ids_for(user, access.MANAGE_STOCK)
+    levels: dict[tuple[int, int], Decimal] = {}
+    for chunk in _chunks(products[v["sku"]][0] for _, v in rows if v["sku"] in products):
+        levels.update(
+            ((product_id, warehouse_id), on_hand)
+            for product_id, warehouse_id, on_hand in StockLevel.objects.filter(product_id__in=chunk).values_list(
+                "product_id", "warehouse_id", "on_hand"
+            )
+        )
+    for number, values in rows:
+        sku, code, counted = values["sku"], values["warehouse"], values["counted"]
+        problems = []
+        if sku not in products:
+            problems.append(("sku", f"SKU {sku} does not exist."))
+        elif not products[sku][1]:
+            problems.append(("sku", f"{sku} is inactive; activate it before counting it."))
+        if code not in warehouses:
+            problems.append(("warehouse", f"Warehouse {code} does not exist."))
+        elif scope is not access.ALL and warehouses[code][0] not in scope:
+            message = f"You may not count stock in warehouse {code}: it is outside your warehouses."
+            problems.append(("warehouse", message))
+        elif not warehouses[code][1]:
+            problems.append(("warehouse", f"Warehouse {code} is inactive."))
+        if counted is None:
+            problems.append(("counted", "Enter the counted quantity."))
+        for column, message in problems:
+            plan.error(number, column, message)
+        if problems:
+            continue
+        product_id, warehouse_id = products[sku][0], warehouses[code][0]
+        current = levels.get((product_id, warehouse_id))
+        if current == counted or (current is None and counted == 0):
+            plan.unchanged += 1
+            plan.record(number, UNCHANGED, (sku, code))
+            continue
+        entry = {"product_id": product_id, "warehouse_id": warehouse_id, "counted": counted}
+        if current is None:
+            plan.creates.append((number, entry))
+            plan.record(number, NEW, (sku, code), ["counted"])
+        else:
+            plan.updates.append((number, 0, entry))
+            plan.record(number, UPDATED, (sku, code), ["counted"])
+
+
+def _apply_counts(plan: Plan, *, user, reason: str, on_progress) -> None:
+    """Post the difference of each count as an adjustment through the stock services."""
+    entries = [values for _, values in plan.creates] + [values for _, _, values in plan.updates]
+    products = Product.objects.in_bulk({entry["product_id"] for entry in entries})
+    warehouses = Warehouse.objects.in_bulk({entry["warehouse_id"] for entry in entries})
+    for done, entry in enumerate(entries, start=1):
+        services.set_count(
+            user=user,
+            product=products[entry["product_id"]],
+            warehouse=warehouses[entry["warehouse_id"]],
+            counted=entry["counted"],
+            reference=reason[:64],
+            reason="Stock count import",
+        )
+        if done % 500 == 0:
+            _report(on_progress, done)
+    _report(on_progress, len(entries))
