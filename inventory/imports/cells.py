@@ -19,6 +19,11 @@ class CellError(ValueError):
 
 def text(value: Any) -> str:
     """Trimmed text; our own export's formula escaping (a leading apostrophe) is undone."""
+    if type(value) is str:
+        value = value.strip()
+        if value[:1] == "'" and value[1:2] in FORMULA_PREFIXES and len(value) > 1:
+            return value[1:]
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):

@@ -15,7 +15,8 @@ from decimal import Decimal
 from itertools import batched
 from typing import Any
 
-from django.db import transaction
+from django.db import connections, transaction
+from django.db.models import Field, Lookup
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -30,11 +31,13 @@ from inventory.imports.resources import (
     StockCountResource,
     WarehouseResource,
 )
+from inventory.imports.writes import create_with_history
 from inventory.models import Category, Product, StockLevel, Supplier, Warehouse
 from inventory.models.catalog import CATEGORY_PATH_SEPARATOR
 
 BATCH = 2000
 LOOKUP_CHUNK = 2000
+ANY_CHUNK = 50_000
 NEW, UPDATED, UNCHANGED = "new", "updated", "unchanged"
 
 
@@ -57,7 +60,7 @@ class Plan:
     updates: list[tuple[int, int, dict]] = field(default_factory=list)
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
-    _digest: Any = field(default_factory=hashlib.sha256, repr=False)
+    _outcomes: list[str] = field(default_factory=list, repr=False)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -77,13 +80,29 @@ class Plan:
     @property
     def digest(self) -> str:
         """A fingerprint of the outcome, so a confirm can refuse when it would differ from the preview."""
-        return self._digest.hexdigest()
+        return hashlib.sha256("\n".join(self._outcomes).encode()).hexdigest()
 
     def record(self, row: int, status: str, key: Any, changed: Iterable[str] = ()) -> None:
-        self._digest.update(f"{row}|{status}|{key}|{','.join(sorted(changed))}\n".encode())
+        self._outcomes.append(f"{row}|{status}|{key}|{','.join(sorted(changed))}")
 
     def error(self, row: int, column: str, message: str) -> None:
         self.errors.append(RowError(row, column, message))
+
+
+@Field.register_lookup
+class AnyOf(Lookup):
+    """`field = ANY(%s)` with the list as one array parameter (PostgreSQL only)."""
+
+    lookup_name = "stockroom_any"
+    prepare_rhs = False
+
+    def get_db_prep_lookup(self, value, connection):
+        return "%s", [list(value)]
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY({rhs})", [*lhs_params, *rhs_params]
 
 
 class ImportRejected(Exception):
@@ -152,13 +171,12 @@ def plan_rows(resource: Resource, parsed: ParsedFile, user) -> Plan:
     """Check headers, then every row, and classify it."""
     _check_headers(resource, parsed.headers)
     plan = Plan(resource.name, total=len(parsed.rows))
-    rows = _clean_rows(resource, parsed, plan)
     if isinstance(resource, StockCountResource):
-        _plan_counts(rows, plan, user)
+        _plan_counts(_clean_rows(resource, parsed, plan), plan, user)
     elif isinstance(resource, CategoryResource):
-        _plan_categories(rows, plan)
+        _plan_categories(_clean_rows(resource, parsed, plan), plan)
     else:
-        _plan_model(resource, rows, plan, user)
+        _plan_model(resource, parsed, plan, user)
     plan.errors.sort(key=lambda error: error.row)
     return plan
 
@@ -179,33 +197,58 @@ def _check_headers(resource: Resource, headers: list[str]) -> None:
         raise ImportFileError(" ".join(problems) + f" The columns for {resource.title} are: {', '.join(known)}.")
 
 
-def _clean_rows(resource: Resource, parsed: ParsedFile, plan: Plan) -> list[tuple[int, dict]]:
+MEMO_LIMIT = 10_000
+
+
+class _Parser:
+    """A column's parser that remembers results for repeated cell values (prices, categories, units)."""
+
+    def __init__(self, column: Column):
+        self.column = column
+        self.memo: dict = {}
+
+    def __call__(self, raw):
+        try:
+            result = self.memo[raw]
+        except (KeyError, TypeError):
+            try:
+                result = (self.column.parse(raw), None)
+            except cells.CellError as error:
+                result = (None, f"{self.column.title.capitalize()}: {error}")
+            if len(self.memo) < MEMO_LIMIT and isinstance(raw, (str, int, float, type(None))):
+                self.memo[raw] = result
+        return result
+
+
+def _clean_rows(resource: Resource, parsed: ParsedFile, plan: Plan, first_seen: dict | None = None) -> list:
     """Each row as {column: value}, cells parsed; rows with a bad cell or a repeated key are dropped."""
-    columns: list[tuple[int, Column]] = [
-        (index, resource.column(header)) for index, header in enumerate(parsed.headers)
-    ]
+    parsers = [(index, header, _Parser(resource.column(header))) for index, header in enumerate(parsed.headers)]
     width = len(parsed.headers)
     key_columns = ["sku", "warehouse"] if isinstance(resource, StockCountResource) else [resource.key]
-    first_seen: dict[tuple, int] = {}
+    first_seen = {(key,): number for key, number in (first_seen or {}).items()}
     rows = []
     for number, cells_ in parsed.rows:
-        if len(cells_) > width and any(cells.text(extra) for extra in cells_[width:]):
+        if len(cells_) < width:
+            cells_ = [*cells_, *([None] * (width - len(cells_)))]
+        elif len(cells_) > width and any(cells.text(extra) for extra in cells_[width:]):
             plan.error(number, "", f"This row has {len(cells_)} cells but the header names {width} columns.")
             continue
         values = {}
         ok = True
-        for index, column in columns:
-            raw = cells_[index] if index < len(cells_) else None
-            try:
-                values[column.name] = column.parse(raw)
-            except cells.CellError as error:
-                plan.error(number, column.name, f"{column.title.capitalize()}: {error}")
+        for index, name, parse in parsers:
+            raw = cells_[index]
+            # The memo is read here rather than in _Parser.__call__: this loop runs once per cell.
+            result = parse.memo.get(raw) if raw.__hash__ is not None else None
+            value, problem = result if result is not None else parse(raw)
+            if problem is not None:
+                plan.error(number, name, problem)
                 ok = False
+            values[name] = value
         if not ok:
             continue
-        key = tuple(values.get(name) for name in key_columns)
+        key = tuple([values[name] for name in key_columns])
         if not all(key):
-            names = " and ".join(resource.column(name).title for name in key_columns)
+            names = " and ".join(resource.column(name).title for name in key_columns if name in parsed.headers)
             plan.error(number, key_columns[0], f"Enter the {names}; it identifies the record.")
             continue
         if key in first_seen:
@@ -219,137 +262,176 @@ def _clean_rows(resource: Resource, parsed: ParsedFile, plan: Plan) -> list[tupl
     return rows
 
 
-def _chunks(values: Iterable) -> Iterable[list]:
-    return (list(chunk) for chunk in batched(sorted(set(values)), LOOKUP_CHUNK))
+def _matching(queryset, field_name: str, keys: Iterable, *fields: str) -> Iterable[tuple]:
+    """Rows whose `field_name` is one of `keys`, as values_list(*fields), in a few large queries.
+
+    PostgreSQL takes the keys as one array parameter (`= ANY(%s)`), which is much cheaper to send and
+    plan than an IN list of thousands of placeholders; other databases get IN lists of bounded size.
+    """
+    keys = sorted(set(keys))
+    if connections[queryset.db].vendor == "postgresql":
+        lookup, size = f"{field_name}__{AnyOf.lookup_name}", ANY_CHUNK
+    else:
+        lookup, size = f"{field_name}__in", LOOKUP_CHUNK
+    for chunk in batched(keys, size):
+        yield from queryset.filter(**{lookup: list(chunk)}).values_list(*fields)
 
 
 def _ids_by(model, field_name: str, keys: Iterable[str]) -> dict[str, int]:
-    found = {}
-    for chunk in _chunks(keys):
-        found.update(model.objects.filter(**{f"{field_name}__in": chunk}).values_list(field_name, "pk"))
-    return found
+    return dict(_matching(model.objects.all(), field_name, keys, field_name, "pk"))
 
 
-def _plan_model(resource: Resource, rows: list[tuple[int, dict]], plan: Plan, user) -> None:
+def _plan_model(resource: Resource, parsed: ParsedFile, plan: Plan, user) -> None:
+    """Classify rows of a catalog-like resource, comparing in the file's own terms (paths, codes).
+
+    A row whose cells equal the stored values (as text, or else once parsed, with the parse of repeated
+    values remembered) is unchanged without building anything, so a re-import costs little more than
+    reading the file.
+    """
     model = resource.model
     key_column = resource.column(resource.key)
-    compared = [column.attname for column in resource.import_columns if column.attname and column is not key_column]
-    is_product = model is Product
-    if is_product:
-        compared += ["category_id", "default_supplier_id"]
+    key_index = parsed.headers.index(resource.key)
+    columns = [resource.column(header) for header in parsed.headers]
     existing: dict[str, tuple] = {}
-    for chunk in _chunks(values[resource.key] for _, values in rows):
-        for record in model.objects.filter(**{f"{key_column.attname}__in": chunk}).values_list(
-            key_column.attname, "pk", *compared
-        ):
-            existing[record[0]] = record[1:]
-    categories = suppliers = {}
+    keys = {}
+    for _, cells_ in parsed.rows:
+        try:
+            keys[cells_[key_index]] = key_column.parse(cells_[key_index])
+        except (cells.CellError, IndexError):
+            continue
+    sources = [column.source for column in columns]
+    for record in _matching(model.objects.all(), key_column.attname, keys.values(), "pk", *sources):
+        existing[record[1 + key_index]] = (record[0], record[1:])
+    scope = access.warehouse_ids_for(user, WarehouseResource.scope_permission) if model is Warehouse else None
+    parsers = [_Parser(column) for column in columns]
+    first_seen: dict[str, int] = {}
+    remaining = []
+    for number, cells_ in parsed.rows:
+        key = keys.get(cells_[key_index]) if len(cells_) > key_index and cells_[key_index].__hash__ else None
+        current = existing.get(key)
+        in_scope = scope is None or scope is access.ALL or (current is not None and current[0] in scope)
+        if current is not None and key not in first_seen and in_scope and _unchanged(cells_, current, parsers):
+            first_seen[key] = number
+            plan.unchanged += 1
+            plan.record(number, UNCHANGED, key)
+            continue
+        remaining.append((number, cells_))
+    rows = _clean_rows(resource, ParsedFile(parsed.headers, remaining, parsed.format), plan, first_seen)
+    is_product = model is Product
+    categories = suppliers = barcode_owner = {}
     if is_product:
         categories = _ids_by(Category, "path", (v["category"] for _, v in rows if v.get("category")))
         suppliers = _ids_by(Supplier, "code", (v["supplier"] for _, v in rows if v.get("supplier")))
-        barcodes = _ids_by(Product, "barcode", (v["barcode"] for _, v in rows if v.get("barcode")))
-        barcode_owner = {
-            barcode: sku
-            for barcode, sku in Product.objects.filter(pk__in=barcodes.values()).values_list("barcode", "sku")
-        }
-        barcode_rows: dict[str, int] = {}
-    scope = access.warehouse_ids_for(user, WarehouseResource.scope_permission) if model is Warehouse else None
-    index = {name: position for position, name in enumerate(compared, start=1)}
+        barcodes = [v["barcode"] for _, v in rows if v.get("barcode")]
+        barcode_owner = dict(_matching(Product.objects.all(), "barcode", barcodes, "barcode", "sku"))
+    barcode_rows: dict[str, int] = {}
+    position = {column.name: index for index, column in enumerate(columns)}
+    needed = [(column.name, column.title) for column in resource.import_columns if column.needed_for_new]
     for number, values in rows:
         key = values[resource.key]
-        target = {
-            column.attname: values[column.name]
-            for column in resource.import_columns
-            if column.attname
-            and column.name in values
-            and column is not key_column
-            and not (column.needed_for_new and values[column.name] == "")
+        given = {
+            name: value
+            for name, value in values.items()
+            if name != resource.key and value is not None and not (value == "" and resource.column(name).needed_for_new)
         }
-        if is_product:
-            if not _resolve_product_refs(number, values, target, categories, suppliers, plan):
+        barcode = given.get("barcode")
+        if barcode:
+            owner = barcode_owner.get(barcode)
+            if (owner and owner != key) or barcode in barcode_rows:
+                where = f"product {owner}" if owner and owner != key else f"row {barcode_rows[barcode]}"
+                plan.error(number, "barcode", f"Barcode {barcode} is already used by {where}.")
                 continue
-            barcode = target.get("barcode")
-            if barcode:
-                owner = barcode_owner.get(barcode)
-                if (owner and owner != key) or barcode in barcode_rows:
-                    where = f"product {owner}" if owner and owner != key else f"row {barcode_rows[barcode]}"
-                    plan.error(number, "barcode", f"Barcode {barcode} is already used by {where}.")
-                    continue
-                barcode_rows[barcode] = number
+            barcode_rows[barcode] = number
         current = existing.get(key)
         if current is not None:
             if scope is not None and scope is not access.ALL and current[0] not in scope:
                 plan.error(number, resource.key, f"You may not change warehouse {key}: it is outside your warehouses.")
                 continue
-            changed = {
-                name: value
-                for name, value in target.items()
-                if value is not None and (None if value is _CLEAR else value) != current[index[name]]
-            }
-            if changed:
-                plan.updates.append((number, current[0], changed))
-                plan.record(number, UPDATED, key, changed)
-            else:
+            stored = current[1]
+            changed = {name: value for name, value in given.items() if not _same(value, stored[position[name]])}
+            if not changed:
                 plan.unchanged += 1
                 plan.record(number, UNCHANGED, key)
+                continue
+            target = _attributes(resource, changed, number, categories, suppliers, plan)
+            if target is not None:
+                plan.updates.append((number, current[0], target))
+                plan.record(number, UPDATED, key, changed)
             continue
-        missing = [
-            column.title for column in resource.import_columns if column.needed_for_new and not values.get(column.name)
-        ]
+        missing = [title for name, title in needed if not values.get(name)]
         if missing:
             plan.error(number, "", f"A new record needs a {' and a '.join(missing)}.")
             continue
-        created = {key_column.attname: key, **{name: value for name, value in target.items() if value is not None}}
-        plan.creates.append((number, created))
-        plan.record(number, NEW, key)
+        target = _attributes(resource, given, number, categories, suppliers, plan)
+        if target is not None:
+            plan.creates.append((number, {key_column.attname: key, **target}))
+            plan.record(number, NEW, key)
 
 
-def _resolve_product_refs(number, values, target, categories, suppliers, plan) -> bool:
+def _unchanged(cells_: list, current: tuple, parsers: list) -> bool:
+    """Whether every cell equals the stored value: as text, or once parsed."""
+    stored = current[1]
+    if len(cells_) != len(stored):
+        return False
+    for raw, value, parse in zip(cells_, stored, parsers, strict=True):
+        if raw == value:
+            continue
+        parsed, problem = parse(raw)
+        if problem is not None:
+            return False
+        if parsed is None or (parse.column.needed_for_new and parsed == ""):
+            continue  # an empty cell leaves the stored value alone
+        if not _same(parsed, value):
+            return False
+    return True
+
+
+def _same(value: Any, stored: Any) -> bool:
+    """Whether a parsed cell equals the stored value (a NULL equals an empty text cell)."""
+    if stored is None and isinstance(value, str):
+        return value == ""
+    return value == stored
+
+
+def _attributes(resource, values: dict, number: int, categories: dict, suppliers: dict, plan: Plan) -> dict | None:
+    """Model attributes for the given cells, natural keys turned into ids; None (and row errors) if unknown."""
+    target = {}
     ok = True
-    if "category" in values:
-        path = CATEGORY_PATH_SEPARATOR.join(part.strip() for part in values["category"].split(CATEGORY_PATH_SEPARATOR))
-        if path:
-            if path not in categories:
-                plan.error(number, "category", f"Category “{path}” does not exist; create it first or fix the path.")
+    for name, value in values.items():
+        if name == "category":
+            if value not in categories:
+                plan.error(number, "category", f"Category “{value}” does not exist; create it first or fix the path.")
                 ok = False
-            target["category_id"] = categories.get(path)
-    if "supplier" in values:
-        code = values["supplier"]
-        if code and code not in suppliers:
-            plan.error(number, "supplier", f"Supplier “{code}” does not exist.")
-            ok = False
-        # An empty supplier cell clears the default supplier.
-        target["default_supplier_id"] = suppliers.get(code) if code else _CLEAR
-    return ok
-
-
-class _Clear:
-    """An explicit empty value (None means "not given")."""
-
-    def __repr__(self) -> str:
-        return "empty"
-
-
-_CLEAR = _Clear()
+            target["category_id"] = categories.get(value)
+        elif name == "supplier":
+            if value and value not in suppliers:
+                plan.error(number, "supplier", f"Supplier “{value}” does not exist.")
+                ok = False
+            target["default_supplier_id"] = suppliers.get(value)  # an empty cell clears the default supplier
+        else:
+            target[resource.column(name).attname] = value
+    return target if ok else None
 
 
 def _apply_model(resource: Resource, plan: Plan, *, user, reason: str, on_progress) -> None:
     model = resource.model
     now = timezone.now()
     done = 0
-    for chunk in batched(plan.creates, BATCH):
-        objects = [model(**_writable(values)) for _, values in chunk]
-        bulk_create_with_history(
-            objects, model, batch_size=BATCH, default_user=user, default_change_reason=reason, default_date=now
-        )
-        done += len(chunk)
-        _report(on_progress, done)
+    create_with_history(
+        model,
+        [values for _, values in plan.creates],
+        user=user,
+        reason=reason,
+        when=now,
+        on_progress=on_progress,
+    )
+    done = len(plan.creates)
     for chunk in batched(plan.updates, BATCH):
         instances = model.objects.in_bulk([pk for _, pk, _ in chunk])
         fields = set()
         for _, pk, changed in chunk:
             instance = instances[pk]
-            for name, value in _writable(changed).items():
+            for name, value in changed.items():
                 setattr(instance, name, value)
             fields.update(changed)
         if any(f.name == "updated_at" for f in model._meta.fields):
@@ -367,10 +449,6 @@ def _apply_model(resource: Resource, plan: Plan, *, user, reason: str, on_progre
         )
         done += len(chunk)
         _report(on_progress, done)
-
-
-def _writable(values: dict) -> dict:
-    return {name: (None if value is _CLEAR else value) for name, value in values.items()}
 
 
 def _report(on_progress, done: int) -> None:
@@ -427,12 +505,10 @@ def _apply_categories(plan: Plan, *, user, reason: str, on_progress) -> None:
 
 
 def _plan_counts(rows: list[tuple[int, dict]], plan: Plan, user) -> None:
-    products = {}
-    for chunk in _chunks(values["sku"] for _, values in rows):
-        products.update(
-            (sku, (pk, active))
-            for sku, pk, active in Product.objects.filter(sku__in=chunk).values_list("sku", "pk", "is_active")
-        )
+    skus = (values["sku"] for _, values in rows)
+    products = {
+        sku: (pk, active) for sku, pk, active in _matching(Product.objects.all(), "sku", skus, "sku", "pk", "is_active")
+    }
     warehouses = {
         code: (pk, active)
         for code, pk, active in Warehouse.objects.filter(code__in={v["warehouse"] for _, v in rows}).values_list(
@@ -441,13 +517,10 @@ def _plan_counts(rows: list[tuple[int, dict]], plan: Plan, user) -> None:
     }
     scope = access.warehouse_ids_for(user, access.MANAGE_STOCK)
     levels: dict[tuple[int, int], Decimal] = {}
-    for chunk in _chunks(products[v["sku"]][0] for _, v in rows if v["sku"] in products):
-        levels.update(
-            ((product_id, warehouse_id), on_hand)
-            for product_id, warehouse_id, on_hand in StockLevel.objects.filter(product_id__in=chunk).values_list(
-                "product_id", "warehouse_id", "on_hand"
-            )
-        )
+    product_ids = (products[v["sku"]][0] for _, v in rows if v["sku"] in products)
+    fields = ("product_id", "warehouse_id", "on_hand")
+    for product_id, warehouse_id, on_hand in _matching(StockLevel.objects.all(), "product_id", product_ids, *fields):
+        levels[(product_id, warehouse_id)] = on_hand
     for number, values in rows:
         sku, code, counted = values["sku"], values["warehouse"], values["counted"]
         problems = []

@@ -123,7 +123,7 @@ def _parse_csv(data: bytes, delimiter: str) -> ParsedFile:
                     continue
                 headers = _headers(record)
                 continue
-            if not any(cell.strip() for cell in record):
+            if not "".join(record).strip():
                 continue
             rows.append((reader.line_num, record))
     except csv.Error as error:

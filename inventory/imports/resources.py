@@ -50,6 +50,12 @@ def _code(column_max: int):
     return parse
 
 
+def _path(value):
+    """A category path with the spaces around each name trimmed ("Tools / Hand tools" → "Tools/Hand tools")."""
+    raw = _text(500)(value)
+    return "/".join(part.strip() for part in raw.split("/")) if raw else raw
+
+
 def _money(value):
     return cells.decimal(value, places=2)
 
@@ -107,7 +113,7 @@ class ProductResource(Resource):
     columns = [
         Column("sku", "sku", parse=_code(64), attname="sku", required=True, label="SKU"),
         Column("name", "name", parse=_text(200), attname="name", required=True, needed_for_new=True),
-        Column("category", "category__path", parse=_text(500), required=True, needed_for_new=True),
+        Column("category", "category__path", parse=_path, required=True, needed_for_new=True),
         Column("supplier", "default_supplier__code", parse=_code(32)),
         Column("unit", "unit", parse=_unit, attname="unit"),
         Column("barcode", "barcode", parse=_barcode, attname="barcode"),
