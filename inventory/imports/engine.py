@@ -519,7 +519,7 @@ def _plan_counts(rows: list[tuple[int, dict]], plan: Plan, user) -> None:
     levels: dict[tuple[int, int], Decimal] = {}
     product_ids = (products[v["sku"]][0] for _, v in rows if v["sku"] in products)
     fields = ("product_id", "warehouse_id", "on_hand")
-    for product_id, warehouse_id, on_hand in _matching(StockLevel.objects.all(), "product_id", product_ids, *fields):
+    for product_id, warehouse_id, on_hand in _matching(StockLevel.objects.all(), "product__id", product_ids, *fields):
         levels[(product_id, warehouse_id)] = on_hand
     for number, values in rows:
         sku, code, counted = values["sku"], values["warehouse"], values["counted"]

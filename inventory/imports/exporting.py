@@ -46,6 +46,7 @@ def _copy_csv(resource: Resource, rows, connection) -> Iterator[str]:
     select = ", ".join(_copy_expression(column.kind, name) for column, name in pairs)
     statement = f"COPY (SELECT {select} FROM ({sql}) AS exported ({', '.join(names)})) TO STDOUT WITH (FORMAT csv)"
     with connection.cursor() as cursor:
-        with cursor.copy(statement, params) as copy:
+        # Django's cursor wrapper passes no parameters to copy(); psycopg's own cursor binds them client-side.
+        with cursor.cursor.copy(statement, params) as copy:
             for block in copy:
                 yield bytes(block).decode("utf-8")

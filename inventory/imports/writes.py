@@ -5,7 +5,6 @@ from datetime import datetime
 from itertools import batched
 
 from django.db import connection
-from django.db.models import NOT_PROVIDED
 from simple_history.utils import bulk_create_with_history
 
 BATCH = 2000
@@ -44,10 +43,8 @@ def _copy_with_history(model, rows, *, user, reason, when, on_progress) -> None:
     for field in fields:
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
             defaults[field.attname] = when
-        elif field.default is not NOT_PROVIDED:
-            defaults[field.attname] = field.get_default()
         else:
-            defaults[field.attname] = None
+            defaults[field.attname] = field.get_default()  # "" for text without a default, as save() would
     tracked = [field.attname for field in history.tracked_fields]
     extra = {
         "history_date": when,
