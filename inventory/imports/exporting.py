@@ -8,6 +8,7 @@ from inventory.exports import FORMULA_PREFIXES, Table
 from inventory.imports.resources import BOOL, DATETIME, DECIMAL, Resource
 
 ITERATOR_CHUNK = 5000
+CHUNK_BYTES = 64 * 1024
 
 
 def resource_table(resource: Resource, queryset, *, title: str = "") -> Table:
@@ -48,5 +49,13 @@ def _copy_csv(resource: Resource, rows, connection) -> Iterator[str]:
     with connection.cursor() as cursor:
         # Django's cursor wrapper passes no parameters to copy(); psycopg's own cursor binds them client-side.
         with cursor.cursor.copy(statement, params) as copy:
+            # libpq hands COPY data over row by row; pass it on in ~64 KB chunks.
+            buffer, size = [], 0
             for block in copy:
-                yield bytes(block).decode("utf-8")
+                buffer.append(block)
+                size += len(block)
+                if size >= CHUNK_BYTES:
+                    yield b"".join(buffer).decode("utf-8")
+                    buffer, size = [], 0
+            if buffer:
+                yield b"".join(buffer).decode("utf-8")

@@ -57,14 +57,13 @@ from inventory.exports import EXPORTERS, iter_csv
 user = User.objects.get(username=sys.argv[1])
 started = time.perf_counter()
 table = EXPORTERS["changelist"](user, {"model": "inventory.stocklevel", "query": ""})
-size = lines = 0
 with open(sys.argv[2], "w", encoding="utf-8") as target:
     for chunk in iter_csv(table):
         target.write(chunk)
-        size += len(chunk)
-        lines += chunk.count("\\n")
 elapsed = time.perf_counter() - started
-print(json.dumps({"seconds": elapsed, "rows": table.total, "lines": lines, "chars": size,
+with open(sys.argv[2], encoding="utf-8") as written:
+    lines = sum(1 for _ in written)
+print(json.dumps({"seconds": elapsed, "rows": table.total, "lines": lines,
                   "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
@@ -216,11 +215,10 @@ def test_export_1m_stock_rows_against_copy_to(tmp_path):
         "TO STDOUT WITH (FORMAT csv, HEADER)"
     )
     started = time.perf_counter()
-    size = 0
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, open(tmp_path / "copy.csv", "wb") as target:
         with cursor.copy(statement) as copy:
             for block in copy:
-                size += len(block)
+                target.write(block)
     copy_seconds = time.perf_counter() - started
 
     export_rate = STOCK_ROWS / exported["seconds"]
@@ -228,7 +226,8 @@ def test_export_1m_stock_rows_against_copy_to(tmp_path):
     print(
         f"\n[export] project CSV export (scoped changelist queryset, formula-escaped): {STOCK_ROWS:,} rows in "
         f"{exported['seconds']:.2f}s = {export_rate:,.0f} rows/s, peak RSS {exported['max_rss_mb']:.0f} MB"
-        f"\n[export] PostgreSQL COPY TO: {STOCK_ROWS:,} rows in {copy_seconds:.2f}s = {copy_rate:,.0f} rows/s"
+        f"\n[export] PostgreSQL COPY TO (written to a file too): {STOCK_ROWS:,} rows in {copy_seconds:.2f}s "
+        f"= {copy_rate:,.0f} rows/s"
         f"\n[export] project / COPY TO = {export_rate / copy_rate:.2f}"
     )
     assert export_rate >= copy_rate / 2
