@@ -25,6 +25,7 @@ from inventory.imports import cells
 from inventory.imports.parsers import ImportFileError, ParsedFile, parse_file
 from inventory.imports.resources import (
     RESOURCES,
+    TEXT,
     CategoryResource,
     Column,
     Resource,
@@ -80,9 +81,11 @@ class Plan:
     @property
     def digest(self) -> str:
         """A fingerprint of the outcome, so a confirm can refuse when it would differ from the preview."""
-        return hashlib.sha256("\n".join(self._outcomes).encode()).hexdigest()
+        outcomes = [*self._outcomes, f"unchanged={self.unchanged}", *(f"{e.row}|{e.column}" for e in self.errors)]
+        return hashlib.sha256("\n".join(outcomes).encode()).hexdigest()
 
     def record(self, row: int, status: str, key: Any, changed: Iterable[str] = ()) -> None:
+        """Note a new or updated row for the digest (unchanged rows are implied: they are the rest)."""
         self._outcomes.append(f"{row}|{status}|{key}|{','.join(sorted(changed))}")
 
     def error(self, row: int, column: str, message: str) -> None:
@@ -293,17 +296,17 @@ def _plan_model(resource: Resource, parsed: ParsedFile, plan: Plan, user) -> Non
     key_index = parsed.headers.index(resource.key)
     columns = [resource.column(header) for header in parsed.headers]
     existing: dict[str, tuple] = {}
+    key_parser = _Parser(key_column)
     keys = {}
     for _, cells_ in parsed.rows:
-        try:
-            keys[cells_[key_index]] = key_column.parse(cells_[key_index])
-        except (cells.CellError, IndexError):
-            continue
+        if len(cells_) > key_index and cells_[key_index].__hash__ is not None:
+            keys[cells_[key_index]] = key_parser(cells_[key_index])[0]
     sources = [column.source for column in columns]
-    for record in _matching(model.objects.all(), key_column.attname, keys.values(), "pk", *sources):
+    found_keys = (key for key in keys.values() if key)
+    for record in _matching(model.objects.all(), key_column.attname, found_keys, "pk", *sources):
         existing[record[1 + key_index]] = (record[0], record[1:])
     scope = access.warehouse_ids_for(user, WarehouseResource.scope_permission) if model is Warehouse else None
-    parsers = [_Parser(column) for column in columns]
+    parsers = [(_Parser(column), column.kind == TEXT) for column in columns]
     first_seen: dict[str, int] = {}
     remaining = []
     for number, cells_ in parsed.rows:
@@ -313,7 +316,6 @@ def _plan_model(resource: Resource, parsed: ParsedFile, plan: Plan, user) -> Non
         if current is not None and key not in first_seen and in_scope and _unchanged(cells_, current, parsers):
             first_seen[key] = number
             plan.unchanged += 1
-            plan.record(number, UNCHANGED, key)
             continue
         remaining.append((number, cells_))
     rows = _clean_rows(resource, ParsedFile(parsed.headers, remaining, parsed.format), plan, first_seen)
@@ -351,7 +353,6 @@ def _plan_model(resource: Resource, parsed: ParsedFile, plan: Plan, user) -> Non
             changed = {name: value for name, value in given.items() if not _same(value, stored[position[name]])}
             if not changed:
                 plan.unchanged += 1
-                plan.record(number, UNCHANGED, key)
                 continue
             target = _attributes(resource, changed, number, categories, suppliers, plan)
             if target is not None:
@@ -373,10 +374,12 @@ def _unchanged(cells_: list, current: tuple, parsers: list) -> bool:
     stored = current[1]
     if len(cells_) != len(stored):
         return False
-    for raw, value, parse in zip(cells_, stored, parsers, strict=True):
-        if raw == value:
+    for raw, value, (parse, is_text) in zip(cells_, stored, parsers, strict=True):
+        # Only text is compared raw: str == Decimal falls back to slow numeric-tower checks.
+        if is_text and raw == value:
             continue
-        parsed, problem = parse(raw)
+        hit = parse.memo.get(raw) if raw.__hash__ is not None else None
+        parsed, problem = hit if hit is not None else parse(raw)
         if problem is not None:
             return False
         if parsed is None or (parse.column.needed_for_new and parsed == ""):
