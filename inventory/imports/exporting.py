@@ -34,9 +34,10 @@ def _copy_expression(kind: str, name: str) -> str:
         return f"CASE WHEN {name} IS NULL THEN NULL WHEN {name} THEN 'yes' ELSE 'no' END"
     if kind == DATETIME:
         return f"to_char({name} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') || '+00:00'"
-    # The same neutralising as inventory.exports.escape_formula, done by the database.
-    prefixes = ", ".join("E'\\t'" if p == "\t" else "E'\\r'" if p == "\r" else f"'{p}'" for p in FORMULA_PREFIXES)
-    return f"CASE WHEN left({name}::text, 1) IN ({prefixes}) THEN '''' || {name}::text ELSE {name}::text END"
+    # The same neutralising as inventory.exports.escape_formula, done by the database. ascii() of the first
+    # character is an integer test, several times cheaper per row than comparing left(value, 1) to strings.
+    codes = ", ".join(str(ord(prefix)) for prefix in FORMULA_PREFIXES)
+    return f"CASE WHEN ascii({name}::text) IN ({codes}) THEN '''' || {name}::text ELSE {name}::text END"
 
 
 def _copy_csv(resource: Resource, rows, connection) -> Iterator[str]:
