@@ -32,14 +32,16 @@ def products(db):
         ProductFactory(sku="P-1", name='=HYPERLINK("x")', category=tools, default_supplier=acme),
         ProductFactory(sku="P-2", name="Tape", category=tools, default_supplier=None, barcode="123"),
         ProductFactory(sku="Q-3", name="Saw", category=tools, default_supplier=acme, is_active=False),
+        ProductFactory(sku="-R4", name="+Level", category=tools, default_supplier=acme),
     ]
 
 
 def test_product_export_uses_natural_keys_and_escapes_formulas(admin_client, products):
     response = admin_client.get("/admin/inventory/product/export/?format=csv")
     rows = rows_of(response)
-    assert [row["sku"] for row in rows] == ["P-1", "P-2", "Q-3"]
-    assert rows[0]["name"] == '\'=HYPERLINK("x")'
+    assert [row["sku"] for row in rows] == ["'-R4", "P-1", "P-2", "Q-3"]
+    assert (rows[0]["name"], rows[1]["name"]) == ("'+Level", '\'=HYPERLINK("x")')
+    rows = rows[1:]
     assert (rows[0]["category"], rows[0]["supplier"], rows[1]["supplier"]) == ("Tools", "ACME", "")
     assert (rows[0]["cost_price"], rows[2]["active"]) == ("10.00", "no")
 
@@ -109,7 +111,7 @@ def test_exported_products_import_back_unchanged_without_new_history(admin_clien
     history = Product.history.count()
     preview = _reimport(admin_client, "product", f"products.{fmt}", content)
     counts = preview.context["counts"]
-    assert (counts["unchanged"], counts["new"], counts["updated"], counts["errors"]) == (3, 0, 0, 0)
+    assert (counts["unchanged"], counts["new"], counts["updated"], counts["errors"]) == (4, 0, 0, 0)
     admin_client.post("/admin/inventory/product/import/", {"token": preview.context["token"]})
     assert Product.history.count() == history
     assert Product.objects.get(sku="P-1").name == '=HYPERLINK("x")'
@@ -118,13 +120,13 @@ def test_exported_products_import_back_unchanged_without_new_history(admin_clien
 def test_xlsx_export_escapes_formulas(admin_client, products):
     response = admin_client.get("/admin/inventory/product/export/?format=xlsx")
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
-    assert sheet["B2"].value == '\'=HYPERLINK("x")'
+    assert sheet["B3"].value == '\'=HYPERLINK("x")'
 
 
 def test_json_export_is_a_list_of_records(admin_client, products):
     response = admin_client.get("/admin/inventory/product/export/?format=json")
     records = json.loads(b"".join(response.streaming_content))
-    assert records[1] == records[1] | {"sku": "P-2", "barcode": "123", "supplier": None}
+    assert records[2] == records[2] | {"sku": "P-2", "barcode": "123", "supplier": None}
 
 
 @pytest.mark.django_db(transaction=True)

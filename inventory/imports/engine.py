@@ -296,15 +296,19 @@ def _plan_model(resource: Resource, parsed: ParsedFile, plan: Plan, user) -> Non
     key_index = parsed.headers.index(resource.key)
     columns = [resource.column(header) for header in parsed.headers]
     existing: dict[str, tuple] = {}
-    key_parser = _Parser(key_column)
+    # Keys here only pick the stored record to compare with (every cell, the key included, is then
+    # compared properly), so the cheap normalisation of codes is enough; odd keys take the slow path.
     keys = {}
     for _, cells_ in parsed.rows:
-        if len(cells_) > key_index and cells_[key_index].__hash__ is not None:
-            keys[cells_[key_index]] = key_parser(cells_[key_index])[0]
+        if len(cells_) > key_index and type(cells_[key_index]) is str:
+            keys[cells_[key_index]] = cells_[key_index].strip().upper()
     sources = [column.source for column in columns]
-    found_keys = (key for key in keys.values() if key)
-    for record in _matching(model.objects.all(), key_column.attname, found_keys, "pk", *sources):
-        existing[record[1 + key_index]] = (record[0], record[1:])
+
+    def fetch(wanted):
+        for record in _matching(model.objects.all(), key_column.attname, wanted, "pk", *sources):
+            existing[record[1 + key_index]] = (record[0], record[1:])
+
+    fetch(key for key in keys.values() if key)
     scope = access.warehouse_ids_for(user, WarehouseResource.scope_permission) if model is Warehouse else None
     parsers = [(_Parser(column), column.kind == TEXT) for column in columns]
     first_seen: dict[str, int] = {}
@@ -319,6 +323,7 @@ def _plan_model(resource: Resource, parsed: ParsedFile, plan: Plan, user) -> Non
             continue
         remaining.append((number, cells_))
     rows = _clean_rows(resource, ParsedFile(parsed.headers, remaining, parsed.format), plan, first_seen)
+    fetch({values[resource.key] for _, values in rows} - existing.keys())
     is_product = model is Product
     categories = suppliers = barcode_owner = {}
     if is_product:
