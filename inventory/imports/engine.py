@@ -9,6 +9,7 @@ history. Stock counts go through `services.set_count`, never to StockLevel.
 """
 
 import hashlib
+import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -277,7 +278,7 @@ def _matching(queryset, field_name: str, keys: Iterable, *fields: str) -> Iterab
     else:
         lookup, size = f"{field_name}__in", LOOKUP_CHUNK
     for chunk in batched(keys, size):
-        yield from queryset.filter(**{lookup: list(chunk)}).values_list(*fields)
+        yield from queryset.filter(**{lookup: list(chunk)}).values_list(*fields).iterator(chunk_size=size)
 
 
 def _ids_by(model, field_name: str, keys: Iterable[str]) -> dict[str, int]:
@@ -311,17 +312,26 @@ def _plan_model(resource: Resource, parsed: ParsedFile, plan: Plan, user) -> Non
     fetch(key for key in keys.values() if key)
     scope = access.warehouse_ids_for(user, WarehouseResource.scope_permission) if model is Warehouse else None
     parsers = [(_Parser(column), column.kind == TEXT) for column in columns]
-    first_seen: dict[str, int] = {}
-    remaining = []
+    width = len(columns)
+    candidates, remaining = [], []
     for number, cells_ in parsed.rows:
-        key = keys.get(cells_[key_index]) if len(cells_) > key_index and cells_[key_index].__hash__ else None
-        current = existing.get(key)
+        raw_key = cells_[key_index] if len(cells_) > key_index else None
+        current = existing.get(keys.get(raw_key)) if type(raw_key) is str else None
         in_scope = scope is None or scope is access.ALL or (current is not None and current[0] in scope)
-        if current is not None and key not in first_seen and in_scope and _unchanged(cells_, current, parsers):
+        if current is None or len(cells_) != width or not in_scope:
+            remaining.append((number, cells_))
+        else:
+            candidates.append((number, cells_, current))
+    same = _equal_rows([c[1] for c in candidates], [c[2][1] for c in candidates], parsers)
+    first_seen: dict[str, int] = {}
+    for (number, cells_, current), is_same in zip(candidates, same, strict=True):
+        key = current[1][key_index]
+        if is_same and key not in first_seen:
             first_seen[key] = number
             plan.unchanged += 1
-            continue
-        remaining.append((number, cells_))
+        else:
+            remaining.append((number, cells_))
+    remaining.sort(key=lambda row: row[0])
     rows = _clean_rows(resource, ParsedFile(parsed.headers, remaining, parsed.format), plan, first_seen)
     fetch({values[resource.key] for _, values in rows} - existing.keys())
     is_product = model is Product
@@ -374,24 +384,44 @@ def _plan_model(resource: Resource, parsed: ParsedFile, plan: Plan, user) -> Non
             plan.record(number, NEW, key)
 
 
-def _unchanged(cells_: list, current: tuple, parsers: list) -> bool:
-    """Whether every cell equals the stored value: as text, or once parsed."""
-    stored = current[1]
-    if len(cells_) != len(stored):
-        return False
-    for raw, value, (parse, is_text) in zip(cells_, stored, parsers, strict=True):
-        # Only text is compared raw: str == Decimal falls back to slow numeric-tower checks.
-        if is_text and raw == value:
+class _Any:
+    """Equal to anything: an empty cell leaves the stored value as it is."""
+
+    def __eq__(self, other):
+        return True
+
+    __hash__ = object.__hash__
+
+
+_ANY, _NEVER = _Any(), object()
+
+
+def _equal_rows(rows: list[list], stored_rows: list[tuple], parsers: list) -> list[bool]:
+    """For each row, whether every cell equals the stored value; column by column, each distinct value parsed once.
+
+    Text is compared as written; other cells through their parsed value. A cell that only differs in
+    form (" p-1", an escaped "'=x") reads as different here and is compared again on the slow path.
+    """
+    if not rows:
+        return []
+    checks = []
+    raw_columns = zip(*rows, strict=True)
+    stored_columns = zip(*stored_rows, strict=True)
+    for raw_column, stored_column, (parse, is_text) in zip(raw_columns, stored_columns, parsers, strict=True):
+        if is_text:
+            stored_text = ["" if value is None else value for value in stored_column]
+            checks.append(map(operator.eq, raw_column, stored_text))
             continue
-        hit = parse.memo.get(raw) if raw.__hash__ is not None else None
-        parsed, problem = hit if hit is not None else parse(raw)
-        if problem is not None:
-            return False
-        if parsed is None or (parse.column.needed_for_new and parsed == ""):
-            continue  # an empty cell leaves the stored value alone
-        if not _same(parsed, value):
-            return False
-    return True
+        try:
+            distinct = set(raw_column)
+        except TypeError:  # an unhashable cell (a JSON list): leave every row to the slow path
+            return [False] * len(rows)
+        parsed = {}
+        for raw in distinct:
+            value, problem = parse(raw)
+            parsed[raw] = _NEVER if problem is not None else _ANY if value is None else value
+        checks.append(map(operator.eq, map(parsed.__getitem__, raw_column), stored_column))
+    return list(map(all, zip(*checks, strict=True)))
 
 
 def _same(value: Any, stored: Any) -> bool:
