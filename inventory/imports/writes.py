@@ -9,6 +9,7 @@ from simple_history.utils import bulk_create_with_history
 
 BATCH = 2000
 COPY_BATCH = 20_000
+ANALYZE_AFTER = 10_000
 
 
 def create_with_history(
@@ -74,3 +75,7 @@ def _copy_with_history(model, rows, *, user, reason, when, on_progress) -> None:
             done += len(chunk)
             if on_progress:
                 on_progress(done)
+        if len(rows) >= ANALYZE_AFTER:
+            # After a bulk load the planner's statistics still describe the old table (autovacuum catches
+            # up later), and the next import's key lookups get planned for a table a fraction the size.
+            cursor.execute(f"ANALYZE {opts.db_table}, {history._meta.db_table}")
