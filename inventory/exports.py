@@ -33,8 +33,8 @@ class Table:
     rows: Iterable[tuple]
     total: int | None = None
     title: str = "export"
-    # Optional ready-made CSV body (no header, already formula-safe), e.g. from PostgreSQL's COPY.
-    csv_body: Callable[[], Iterator[str]] | None = None
+    # Optional fast path: CSV data rows (no header) already escaped, e.g. from PostgreSQL COPY TO.
+    csv_chunks: Callable[[], Iterator[str]] | None = None
 
 
 EXPORTERS: dict[str, Callable[[Any, dict], Table]] = {}
@@ -80,10 +80,11 @@ def iter_csv(table: Table, *, bom: bool = True, on_progress: Callable[[int], Non
     """CSV text chunks (UTF-8 BOM first so Excel picks the encoding)."""
     writer = csv.writer(_Echo())
     buffer = ["\ufeff"] if bom else []
-    if table.csv_body is not None:
-        yield from _iter_csv_body(table, writer, buffer, on_progress)
-        return
     buffer.append(writer.writerow([_cell(h) for h in table.headers]))
+    if table.csv_chunks is not None:
+        yield "".join(buffer)
+        yield from _counted(table.csv_chunks(), on_progress)
+        return
     done = 0
     for row in table.rows:
         buffer.append(writer.writerow([_cell(v) for v in row]))
@@ -99,16 +100,16 @@ def iter_csv(table: Table, *, bom: bool = True, on_progress: Callable[[int], Non
         on_progress(done)
 
 
-def _iter_csv_body(table: Table, writer, buffer: list[str], on_progress) -> Iterator[str]:
-    buffer.append(writer.writerow([_cell(h) for h in table.headers]))
-    yield "".join(buffer)
+def _counted(chunks: Iterator[str], on_progress) -> Iterator[str]:
     done = 0
-    for chunk in table.csv_body():
+    reported = 0
+    for chunk in chunks:
         yield chunk
         if on_progress:
-            before, done = done, done + chunk.count("\n")
-            if done // PROGRESS_EVERY != before // PROGRESS_EVERY:
+            done += chunk.count("\n")
+            if done - reported >= PROGRESS_EVERY:
                 on_progress(done)
+                reported = done
     if on_progress:
         on_progress(done)
 

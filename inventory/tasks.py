@@ -65,3 +65,84 @@ def run_export(job_id: int) -> None:
             status=DataJob.Status.FAILED, error=f"{type(error).__name__}: {error}", finished_at=timezone.now()
         )
         raise
+
+
+def start_import(
+    *,
+    user,
+    resource: str,
+    source_name: str,
+    filename: str,
+    fmt: str,
+    delimiter: str,
+    sha256: str,
+    digest: str,
+    rows: int,
+) -> DataJob:
+    """Record a confirmed import of a stored file and queue it once the record is committed."""
+    job = DataJob.objects.create(
+        kind=DataJob.Kind.IMPORT,
+        title=f"Import {filename}",
+        format=fmt or "csv",
+        created_by=user,
+        rows_total=rows,
+        spec={
+            "resource": resource,
+            "filename": filename,
+            "format": fmt,
+            "delimiter": delimiter,
+            "sha256": sha256,
+            "digest": digest,
+        },
+    )
+    job.source.name = source_name
+    job.save(update_fields=["source"])
+    transaction.on_commit(lambda: _enqueue(run_import, job))
+    return job
+
+
+@task()
+def run_import(job_id: int) -> None:
+    """Apply a confirmed import all or nothing; the outcome (counts or the problems found) is kept on the job."""
+    import hashlib
+
+    from inventory.imports import ImportFileError, ImportRejected, apply_import
+
+    job = DataJob.objects.select_related("created_by").get(pk=job_id)
+    DataJob.objects.filter(pk=job.pk).update(status=DataJob.Status.RUNNING)
+    spec = job.spec
+    try:
+        with job.source.open("rb") as source:
+            data = source.read()
+        if hashlib.sha256(data).hexdigest() != spec["sha256"]:
+            raise ImportRejected("The uploaded file changed after the preview; nothing was imported.")
+        plan = apply_import(
+            spec["resource"],
+            data,
+            user=job.created_by,
+            filename=spec["filename"],
+            fmt=spec["format"],
+            delimiter=spec["delimiter"],
+            expected_digest=spec["digest"],
+            on_progress=_progress(job),
+        )
+    except (ImportFileError, ImportRejected) as error:
+        summary = {}
+        if getattr(error, "plan", None) is not None:
+            summary = {**error.plan.counts, "problems": [vars(e) for e in error.plan.errors[:200]]}
+        DataJob.objects.filter(pk=job.pk).update(
+            status=DataJob.Status.FAILED, error=error.message, summary=summary, finished_at=timezone.now()
+        )
+        return
+    except Exception as error:
+        logger.exception("Import job %s failed", job_id)
+        DataJob.objects.filter(pk=job.pk).update(
+            status=DataJob.Status.FAILED, error=f"{type(error).__name__}: {error}", finished_at=timezone.now()
+        )
+        raise
+    DataJob.objects.filter(pk=job.pk).update(
+        status=DataJob.Status.DONE,
+        rows_done=plan.total,
+        summary=plan.counts,
+        finished_at=timezone.now(),
+    )

@@ -19,6 +19,20 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)"))
 
 
+@pytest.fixture(autouse=True)
+def roles_after_flush(request):
+    """Transactional tests flush the database, roles from the data migration included; put them back."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        return
+    request.getfixturevalue("transactional_db")
+    from django.contrib.auth.models import Group, Permission
+
+    from inventory.roles import sync_roles
+
+    sync_roles(Group, Permission)
+
+
 @pytest.fixture
 def superuser(db):
     return SuperuserFactory()

@@ -6,12 +6,14 @@ from unfold.admin import TabularInline
 
 from backoffice.admin.base import StockroomModelAdmin
 from backoffice.admin.history import deactivate_selected
+from backoffice.admin.imports import DataTransferMixin
 from inventory import access
 from inventory.models import Category, Product, StockLevel, Supplier
 
 
 @admin.register(Category)
-class CategoryAdmin(StockroomModelAdmin):
+class CategoryAdmin(DataTransferMixin, StockroomModelAdmin):
+    import_resource = "categories"
     list_display = ["path", "parent", "product_count"]
     search_fields = ["name", "path"]
     autocomplete_fields = ["parent"]
@@ -27,7 +29,8 @@ class CategoryAdmin(StockroomModelAdmin):
 
 
 @admin.register(Supplier)
-class SupplierAdmin(StockroomModelAdmin):
+class SupplierAdmin(DataTransferMixin, StockroomModelAdmin):
+    import_resource = "suppliers"
     list_display = ["code", "name", "contact_name", "email", "lead_time_days", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["code", "name", "contact_name", "email"]
@@ -52,7 +55,8 @@ class StockLevelInline(TabularInline):
 
 
 @admin.register(Product)
-class ProductAdmin(StockroomModelAdmin):
+class ProductAdmin(DataTransferMixin, StockroomModelAdmin):
+    import_resource = "products"
     list_display = ["sku", "name", "category", "default_supplier", "unit", "cost_price", "sale_price", "is_active"]
     list_filter = ["is_active", "unit", "category"]
     search_fields = ["sku", "name", "barcode"]

@@ -9,13 +9,15 @@ from django.urls import path, reverse
 from unfold.decorators import action
 
 from backoffice.admin.base import StockroomGuardedAdmin, StockroomModelAdmin
+from backoffice.admin.imports import DataTransferMixin
 from backoffice.forms import PostMovementForm, ReverseMovementForm
 from inventory import access, services
 from inventory.models import MovementKind, StockLevel, StockMovement, Warehouse
 
 
 @admin.register(Warehouse)
-class WarehouseAdmin(StockroomGuardedAdmin):
+class WarehouseAdmin(DataTransferMixin, StockroomGuardedAdmin):
+    import_resource = "warehouses"
     scope_field = "pk"
     access_managers_see_all = True
     list_display = ["code", "name", "is_active"]
@@ -24,7 +26,8 @@ class WarehouseAdmin(StockroomGuardedAdmin):
 
 
 @admin.register(StockLevel)
-class StockLevelAdmin(StockroomModelAdmin):
+class StockLevelAdmin(DataTransferMixin, StockroomModelAdmin):
+    import_resource = "stock_counts"
     scope_field = "warehouse"
     list_display = ["product", "warehouse", "on_hand", "reserved", "available", "average_cost", "bin"]
     list_filter = ["warehouse"]
@@ -47,7 +50,7 @@ class StockLevelAdmin(StockroomModelAdmin):
 
 
 @admin.register(StockMovement)
-class StockMovementAdmin(StockroomModelAdmin):
+class StockMovementAdmin(DataTransferMixin, StockroomModelAdmin):
     """The ledger: read-only; new lines are posted through the services."""
 
     scope_field = "warehouse"

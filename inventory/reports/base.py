@@ -208,5 +208,5 @@ class Report:
         if connection.vendor == "postgresql" and self.is_valid and self.has_scope:
             records = self.copy_records()
             if records is not None:
-                table.csv_body = lambda: copy_csv(records)
+                table.csv_chunks = lambda: copy_csv(records)
         return table

@@ -1,0 +1,334 @@
+"""Import (upload → preview → confirm) and streamed, scoped export for changelists.
+
+The rules live in `inventory.imports`; this module is the screens. The stock
+import and export views of django-import-export are shadowed by ours at the same
+URLs: they read the file twice, ignore scope on import and write no history in
+bulk mode (see STACK_NOTES.md).
+"""
+
+import hashlib
+import secrets
+from pathlib import PurePath
+
+from django import forms
+from django.apps import apps
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.http import HttpRequest, HttpResponseRedirect, QueryDict
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from unfold.widgets import UnfoldAdminFileFieldWidget, UnfoldAdminSelectWidget
+
+from backoffice.exports import export_response
+from inventory.exports import FORMATS, Table, exporter
+from inventory.imports import (
+    EXPORT_RESOURCE_FOR_MODEL,
+    RESOURCES,
+    ImportFileError,
+    ImportRejected,
+    apply_import,
+    preview_import,
+)
+from inventory.imports.exporting import resource_table
+from inventory.tasks import start_import
+
+SESSION_KEY = "stockroom_imports"
+PREVIEW_ERRORS_SHOWN = 200
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        allow_empty_file=True, widget=UnfoldAdminFileFieldWidget, help_text="CSV (UTF-8), XLSX or JSON."
+    )
+    format = forms.ChoiceField(
+        choices=[("", "Detect from the file"), ("csv", "CSV"), ("xlsx", "Excel (XLSX)"), ("json", "JSON")],
+        required=False,
+        widget=UnfoldAdminSelectWidget,
+    )
+    delimiter = forms.ChoiceField(
+        label="CSV separator",
+        choices=[("", "Detect"), ("comma", "Comma ( , )"), ("semicolon", "Semicolon ( ; )"), ("tab", "Tab")],
+        required=False,
+        widget=UnfoldAdminSelectWidget,
+    )
+
+
+def _admin_request(user, query: str) -> HttpRequest:
+    """A GET request as the changelist would see it, so a background export applies the same filters."""
+    request = HttpRequest()
+    request.method = "GET"
+    request.user = user
+    request.GET = QueryDict(query)
+    return request
+
+
+@exporter("changelist")
+def changelist_rows(user, params: dict) -> Table:
+    """A changelist's rows as its admin shows them to `user`: scoped, filtered, searched (or just `pks`)."""
+    model = apps.get_model(params["model"])
+    model_admin = admin.site._registry[model]
+    request = _admin_request(user, params.get("query", ""))
+    if not model_admin.has_export_permission(request):
+        raise PermissionDenied(f"{user} may not export {model._meta.verbose_name_plural}.")
+    if params.get("pks") is not None:
+        queryset = model_admin.get_queryset(request).filter(pk__in=params["pks"]).order_by("pk")
+    else:
+        queryset = model_admin.get_changelist_instance(request).queryset
+    resource = RESOURCES[EXPORT_RESOURCE_FOR_MODEL[model]]
+    return resource_table(resource, queryset, title=params.get("title") or resource.title)
+
+
+class DataTransferMixin:
+    """Adds Import and Export to a changelist, and "export selected" actions, through inventory.imports."""
+
+    import_resource: str | None = None
+    change_list_template = "backoffice/change_list_transfer.html"
+    # Admins that inherit django-import-export's mixins pick their changelist template from here.
+    import_export_change_list_template = "backoffice/change_list_transfer.html"
+    actions = ["export_selected_csv", "export_selected_xlsx", "export_selected_json"]
+
+    @property
+    def export_resource(self):
+        return RESOURCES[EXPORT_RESOURCE_FOR_MODEL[self.model]]
+
+    def has_export_permission(self, request) -> bool:
+        return request.user.has_perm(self.export_resource.export_permission)
+
+    def has_import_permission(self, request) -> bool:
+        return self.import_resource is not None and request.user.has_perm(
+            RESOURCES[self.import_resource].import_permission
+        )
+
+    def get_urls(self):
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
+        return [
+            path("import/", self.admin_site.admin_view(self.import_view), name=f"{prefix}_import_data"),
+            path("export/", self.admin_site.admin_view(self.export_view), name=f"{prefix}_export_data"),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_import_data": self.has_import_permission(request),
+            "can_export_data": self.has_export_permission(request),
+        }
+        return super().changelist_view(request, extra_context)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not self.has_export_permission(request):
+            for name in self.actions:
+                actions.pop(name, None)
+        return actions
+
+    # Export ---------------------------------------------------------------------------------------------
+
+    def export_view(self, request):
+        """Choose a format, then stream the changelist's current rows (filters and search kept)."""
+        if not self.has_export_permission(request):
+            raise PermissionDenied
+        query = request.GET.copy()
+        fmt = query.pop("format", [""])[0]
+        params = {"model": self.opts.label_lower, "query": query.urlencode(), "title": self.export_resource.title}
+        if fmt in FORMATS:
+            try:
+                return export_response(
+                    request, exporter="changelist", params=params, fmt=fmt, title=f"Export {self.export_resource.title}"
+                )
+            except IncorrectLookupParameters:
+                self.message_user(request, "Those filters are not valid; export the list again.", messages.ERROR)
+                return HttpResponseRedirect(self._changelist_url())
+        try:
+            total = changelist_rows(request.user, params).total
+        except IncorrectLookupParameters:
+            return HttpResponseRedirect(self._changelist_url())
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Export {self.opts.verbose_name_plural}",
+            "opts": self.opts,
+            "total": total,
+            "query": list(query.lists()),
+            "formats": [("csv", "CSV"), ("xlsx", "Excel (XLSX)"), ("json", "JSON")],
+            "background_rows": settings.STOCKROOM_BACKGROUND_ROWS,
+            "changelist_url": self._changelist_url(query.urlencode()),
+        }
+        return TemplateResponse(request, "backoffice/export.html", context)
+
+    def _export_selected(self, request, queryset, fmt: str):
+        if not self.has_export_permission(request):
+            raise PermissionDenied
+        params = {"model": self.opts.label_lower, "title": self.export_resource.title}
+        if request.POST.get("select_across") == "1":
+            params["query"] = request.GET.urlencode()
+        else:
+            params["pks"] = list(queryset.values_list("pk", flat=True))
+        return export_response(
+            request, exporter="changelist", params=params, fmt=fmt, title=f"Export {self.export_resource.title}"
+        )
+
+    @admin.action(description="Export selected rows as CSV")
+    def export_selected_csv(self, request, queryset):
+        return self._export_selected(request, queryset, "csv")
+
+    @admin.action(description="Export selected rows as Excel (XLSX)")
+    def export_selected_xlsx(self, request, queryset):
+        return self._export_selected(request, queryset, "xlsx")
+
+    @admin.action(description="Export selected rows as JSON")
+    def export_selected_json(self, request, queryset):
+        return self._export_selected(request, queryset, "json")
+
+    # Import ---------------------------------------------------------------------------------------------
+
+    def import_view(self, request):
+        """Upload → preview (nothing written) → confirm (exactly what was previewed, all or nothing)."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        if request.method == "POST" and "token" in request.POST:
+            return self._confirm(request, request.POST["token"])
+        form = ImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            limit = settings.STOCKROOM_IMPORT_MAX_BYTES
+            try:
+                if upload.size > limit:
+                    raise ImportFileError(
+                        f"The file is {upload.size / 1048576:.1f} MB; files up to {limit / 1048576:.1f} MB can be "
+                        "imported. Split it into smaller files and import them one after the other."
+                    )
+                data = upload.read()
+                options = {"fmt": form.cleaned_data["format"], "delimiter": form.cleaned_data["delimiter"]}
+                plan = preview_import(self.import_resource, data, user=request.user, filename=upload.name, **options)
+            except ImportFileError as error:
+                form.add_error("file", error.message)
+            else:
+                token = self._store_preview(request, data, upload.name, plan, options) if plan.is_valid else ""
+                return self._render_preview(request, plan, upload.name, token)
+        return self._render_upload(request, form)
+
+    def _store_preview(self, request, data: bytes, filename: str, plan, options: dict) -> str:
+        token = secrets.token_urlsafe(16)
+        suffix = PurePath(filename).suffix.lower()[:8]
+        stored = default_storage.save(f"imports/previews/{token}{suffix}", ContentFile(data))
+        previews = request.session.get(SESSION_KEY, {})
+        previews[token] = {
+            "resource": self.import_resource,
+            "filename": filename,
+            "path": stored,
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "digest": plan.digest,
+            "rows": plan.total,
+            **options,
+        }
+        request.session[SESSION_KEY] = previews
+        return token
+
+    def _confirm(self, request, token: str):
+        preview = request.session.get(SESSION_KEY, {}).get(token)
+        if preview is None or preview["resource"] != self.import_resource:
+            self.message_user(request, "That preview has expired; upload the file again.", messages.ERROR)
+            return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_import_data"))
+        if preview["rows"] > settings.STOCKROOM_BACKGROUND_ROWS:
+            job = start_import(
+                user=request.user,
+                resource=self.import_resource,
+                source_name=preview["path"],
+                filename=preview["filename"],
+                fmt=preview["fmt"],
+                delimiter=preview["delimiter"],
+                sha256=preview["sha256"],
+                digest=preview["digest"],
+                rows=preview["rows"],
+            )
+            self._forget_preview(request, token, delete_file=False)
+            self.message_user(
+                request,
+                f"{preview['rows']:,} rows is a large import: it is running in the background as “{job.title}”.",
+                messages.INFO,
+            )
+            return HttpResponseRedirect(reverse("admin:inventory_datajob_change", args=[job.pk]))
+        with default_storage.open(preview["path"], "rb") as stored:
+            data = stored.read()
+        try:
+            if hashlib.sha256(data).hexdigest() != preview["sha256"]:
+                raise ImportRejected("The uploaded file changed after the preview; nothing was imported.")
+            plan = apply_import(
+                self.import_resource,
+                data,
+                user=request.user,
+                filename=preview["filename"],
+                fmt=preview["fmt"],
+                delimiter=preview["delimiter"],
+                expected_digest=preview["digest"],
+            )
+        except (ImportFileError, ImportRejected) as error:
+            self._forget_preview(request, token)
+            self.message_user(request, error.message, messages.ERROR)
+            plan = getattr(error, "plan", None)
+            if plan is None:
+                return self._render_upload(request, ImportForm())
+            new_token = self._store_preview(request, data, preview["filename"], plan, _options(preview))
+            return self._render_preview(request, plan, preview["filename"], new_token if plan.is_valid else "")
+        self._forget_preview(request, token)
+        counts = plan.counts
+        self.message_user(
+            request,
+            f"Imported {preview['filename']}: {counts['new']} new, {counts['updated']} updated, "
+            f"{counts['unchanged']} unchanged.",
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(self._changelist_url())
+
+    def _forget_preview(self, request, token: str, *, delete_file: bool = True) -> None:
+        previews = request.session.get(SESSION_KEY, {})
+        preview = previews.pop(token, None)
+        request.session[SESSION_KEY] = previews
+        if preview and delete_file:
+            default_storage.delete(preview["path"])
+
+    def _changelist_url(self, query: str = "") -> str:
+        url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
+        return f"{url}?{query}" if query else url
+
+    def _context(self, request, **extra):
+        resource = RESOURCES[self.import_resource]
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Import {resource.title}",
+            "resource": resource,
+            "columns": resource.import_columns,
+            "changelist_url": self._changelist_url(),
+            **extra,
+        }
+
+    def _render_upload(self, request, form):
+        return TemplateResponse(request, "backoffice/import.html", self._context(request, form=form))
+
+    def _render_preview(self, request, plan, filename: str, token: str):
+        errors = plan.errors[:PREVIEW_ERRORS_SHOWN]
+        table = {
+            "headers": ["Row", "Column", "Problem"],
+            "rows": [[error.row, error.column or "—", error.message] for error in errors],
+        }
+        context = self._context(
+            request,
+            form=ImportForm(),
+            plan=plan,
+            counts=plan.counts,
+            filename=filename,
+            token=token,
+            error_table=table,
+            more_errors=max(0, len(plan.errors) - len(errors)),
+            background=plan.total > settings.STOCKROOM_BACKGROUND_ROWS,
+        )
+        return TemplateResponse(request, "backoffice/import.html", context)
+
+
+def _options(preview: dict) -> dict:
+    return {"fmt": preview["fmt"], "delimiter": preview["delimiter"]}

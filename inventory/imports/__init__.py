@@ -1,0 +1,17 @@
+"""Bulk import of catalog, warehouses and stock counts: parse once, validate in bulk, apply all or nothing."""
+
+from inventory.imports.engine import ImportRejected, Plan, RowError, apply_import, preview_import
+from inventory.imports.parsers import ImportFileError
+from inventory.imports.resources import EXPORT_RESOURCE_FOR_MODEL, RESOURCES, Resource
+
+__all__ = [
+    "EXPORT_RESOURCE_FOR_MODEL",
+    "RESOURCES",
+    "ImportFileError",
+    "ImportRejected",
+    "Plan",
+    "Resource",
+    "RowError",
+    "apply_import",
+    "preview_import",
+]
