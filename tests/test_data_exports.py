@@ -75,11 +75,20 @@ def test_scoped_stock_export_has_no_rows_of_other_warehouses(client, report_view
     client.force_login(report_viewer)
     rows = rows_of(client.get("/admin/inventory/stocklevel/export/?format=csv"))
     assert [row["warehouse"] for row in rows] == ["A", "A", "A"]
+    # A forged selection that includes B's rows exports nothing and says why.
     everything = StockLevel.objects.values_list("pk", flat=True)
-    action = client.post(
-        "/admin/inventory/stocklevel/", {"action": "export_selected_csv", "_selected_action": list(everything)}
+    forged = client.post(
+        "/admin/inventory/stocklevel/",
+        {"action": "export_selected_csv", "_selected_action": list(everything)},
+        follow=True,
     )
-    assert {row["warehouse"] for row in rows_of(action)} == {"A"}
+    assert "are outside your warehouses; the action was not run" in forged.content.decode()
+    assert not hasattr(forged, "streaming_content")
+    own = StockLevel.objects.filter(warehouse=warehouse_a).values_list("pk", flat=True)
+    action = client.post(
+        "/admin/inventory/stocklevel/", {"action": "export_selected_csv", "_selected_action": list(own)}
+    )
+    assert [row["warehouse"] for row in rows_of(action)] == ["A", "A", "A"]
 
 
 def test_user_without_export_permission_cannot_export(client, products):

@@ -239,7 +239,7 @@ class WarehouseScopedMixin:
                 self.message_user(
                     request,
                     f"{missing} of the {len(selected)} selected {self.opts.verbose_name_plural} "
-                    "do not exist or are outside your warehouses; nothing was changed.",
+                    "do not exist or are outside your warehouses; the action was not run.",
                     messages.ERROR,
                 )
                 return None

@@ -34,7 +34,7 @@ class SupplierAdmin(DataTransferMixin, StockroomModelAdmin):
     list_display = ["code", "name", "contact_name", "email", "lead_time_days", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["code", "name", "contact_name", "email"]
-    actions = [deactivate_selected]
+    actions = [*DataTransferMixin.actions, deactivate_selected]
 
 
 class StockLevelInline(TabularInline):
@@ -63,7 +63,7 @@ class ProductAdmin(DataTransferMixin, StockroomModelAdmin):
     autocomplete_fields = ["category", "default_supplier"]
     list_select_related = ["category", "default_supplier"]
     inlines = [StockLevelInline]
-    actions = [deactivate_selected]
+    actions = [*DataTransferMixin.actions, deactivate_selected]
     fieldsets = [
         (None, {"fields": ["sku", "name", "category", "default_supplier", "unit", "barcode", "is_active"]}),
         ("Prices and reordering", {"fields": ["cost_price", "sale_price", "reorder_point", "reorder_quantity"]}),
