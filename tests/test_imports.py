@@ -8,7 +8,7 @@ import pytest
 from openpyxl import Workbook
 
 from inventory.imports import apply_import, preview_import
-from inventory.models import Category, Product, StockLevel, StockMovement, Supplier, Warehouse
+from inventory.models import AuditEntry, Category, Product, StockLevel, StockMovement, Supplier, Warehouse
 from inventory.roles import CATALOG_EDITOR
 from tests.factories import ProductFactory, SupplierFactory, UserFactory
 
@@ -82,6 +82,23 @@ def test_imported_products_have_history_with_the_importing_user_and_file(admin_c
         superuser,
         "import products_valid.csv",
     )
+
+
+def test_imported_and_updated_products_appear_in_the_audit_log_with_the_importer(admin_client, superuser, catalog):
+    confirm(admin_client, "product", upload(admin_client, "product", "products_valid.csv"))
+    edited = (DATA / "products_valid.csv").read_text().replace("Tape measure", "Tape measure 5 m")
+    confirm(admin_client, "product", upload(admin_client, "product", "edited.csv", edited.encode()))
+
+    log = admin_client.get("/admin/audit/", {"model": "inventory.product"}).content.decode()
+    created = AuditEntry.objects.filter(action=AuditEntry.Action.CREATED, reason="import products_valid.csv")
+    assert sorted(created.values_list("object_repr", flat=True))[1] == "P-2 — Tape measure"
+    assert sorted(created.values_list("object_id", flat=True)) == sorted(
+        Product.objects.filter(sku__in=["P-1", "P-2"]).values_list("pk", flat=True)
+    )
+    assert set(created.values_list("user", flat=True)) == {superuser.pk}
+    changed = AuditEntry.objects.get(action=AuditEntry.Action.CHANGED, reason="import edited.csv")
+    assert changed.changes[0]["new"] == "Tape measure 5 m"
+    assert "import edited.csv" in log and "Tape measure 5 m" in log
 
 
 def test_semicolon_csv_with_bom_and_decimal_commas_is_read(admin_client, catalog):

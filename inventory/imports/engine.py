@@ -19,9 +19,9 @@ from typing import Any
 from django.db import connections, transaction
 from django.db.models import Field, Lookup
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from inventory import access, services
+from inventory.audit import bulk_create_with_history, bulk_update_with_history
 from inventory.imports import cells
 from inventory.imports.parsers import ImportFileError, ParsedFile, parse_file
 from inventory.imports.resources import (
@@ -476,14 +476,9 @@ def _apply_model(resource: Resource, plan: Plan, *, user, reason: str, on_progre
             for instance in instances.values():
                 instance.updated_at = now
             fields.add("updated_at")
+        # The audit helper writes history and the audit log's entries (with the diff) for changed rows only.
         bulk_update_with_history(
-            list(instances.values()),
-            model,
-            fields=sorted(fields),
-            batch_size=BATCH,
-            default_user=user,
-            default_change_reason=reason,
-            default_date=now,
+            list(instances.values()), model, sorted(fields), user=user, reason=reason, batch_size=BATCH
         )
         done += len(chunk)
         _report(on_progress, done)
@@ -526,7 +521,6 @@ def _apply_categories(plan: Plan, *, user, reason: str, on_progress) -> None:
     by_depth: dict[int, list[str]] = {}
     for _, values in plan.creates:
         by_depth.setdefault(values["path"].count(CATEGORY_PATH_SEPARATOR), []).append(values["path"])
-    now = timezone.now()
     done = 0
     for depth in sorted(by_depth):
         paths = by_depth[depth]
@@ -535,9 +529,7 @@ def _apply_categories(plan: Plan, *, user, reason: str, on_progress) -> None:
         for path in paths:
             parent, _, name = path.rpartition(CATEGORY_PATH_SEPARATOR)
             objects.append(Category(name=name, parent_id=parents.get(parent), path=path))
-        bulk_create_with_history(
-            objects, Category, batch_size=BATCH, default_user=user, default_change_reason=reason, default_date=now
-        )
+        bulk_create_with_history(objects, Category, user=user, reason=reason, batch_size=BATCH)
         done += len(objects)
         _report(on_progress, done)
 
