@@ -1,9 +1,10 @@
 """Import and export speed on PostgreSQL: the project's paths against django-import-export and COPY.
 
-Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_wt5 pytest tests/bench -m bench -s -p no:randomly
+Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/stockroom_bench make bench
 
 The project's import and export run in a child process so their time and peak
-memory (ru_maxrss, whole interpreter included) are their own.
+memory (ru_maxrss, whole interpreter included) are their own. They commit, so the
+import test works on the shared scale data set's catalog and deletes what it added.
 """
 
 import io
@@ -17,14 +18,13 @@ from pathlib import Path
 
 import pytest
 import tablib
-from django.core.management import call_command
 from django.db import connection
 from import_export import fields, resources, widgets
 
 from inventory.models import Category, Product, Supplier
-from tests.factories import SuperuserFactory
 
-pytestmark = [pytest.mark.bench, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.bench]
+BENCH_PREFIXES = ("B", "S", "C")
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTS = 100_000
@@ -68,10 +68,34 @@ print(json.dumps({"seconds": elapsed, "rows": table.total, "lines": lines,
 """
 
 
-@pytest.fixture(autouse=True)
-def postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("benchmarks run on PostgreSQL (set DATABASE_URL)")
+@pytest.fixture
+def bench_db(django_db_setup, django_db_blocker):
+    """The committed bench database, with a superuser "bench"; rows the import test adds are removed after."""
+    from django.contrib.auth.models import User
+
+    with django_db_blocker.unblock():
+        User.objects.get_or_create(username="bench", defaults={"is_superuser": True, "is_staff": True})
+        _remove_bench_products()
+        try:
+            yield
+        finally:
+            _remove_bench_products()
+
+
+def _remove_bench_products() -> None:
+    from django.contrib.contenttypes.models import ContentType
+
+    product_ct = ContentType.objects.get_for_model(Product).pk
+    with connection.cursor() as cursor:
+        for prefix in BENCH_PREFIXES:
+            pattern = f"{prefix}%"
+            cursor.execute(
+                "DELETE FROM inventory_auditentry WHERE content_type_id = %s AND object_id IN "
+                "(SELECT id FROM inventory_product WHERE sku LIKE %s)",
+                [product_ct, pattern],
+            )
+            cursor.execute("DELETE FROM inventory_historicalproduct WHERE sku LIKE %s", [pattern])
+            cursor.execute("DELETE FROM inventory_product WHERE sku LIKE %s", [pattern])
 
 
 def _child(script: str, *args: str) -> dict:
@@ -89,10 +113,10 @@ def _child(script: str, *args: str) -> dict:
 
 
 def _catalog():
-    groups = [Category.objects.create(name=f"Group {n}") for n in range(10)]
-    lines = [Category.objects.create(name=f"Line {n}", parent=groups[n % 10]) for n in range(50)]
-    suppliers = [Supplier.objects.create(code=f"S{n:03d}", name=f"Supplier {n}") for n in range(20)]
-    return [c.path for c in lines], [s.code for s in suppliers]
+    """Category paths and supplier codes of the seeded scale data set."""
+    paths = list(Category.objects.filter(parent__isnull=False).order_by("pk").values_list("path", flat=True)[:50])
+    codes = list(Supplier.objects.order_by("pk").values_list("code", flat=True)[:20])
+    return paths, codes
 
 
 def _csv(prefix: str, count: int, paths, codes) -> bytes:
@@ -157,8 +181,7 @@ def _copy_products(prefix: str, count: int) -> float:
     return time.perf_counter() - started
 
 
-def test_import_100k_products_against_stock_import_and_copy(tmp_path):
-    SuperuserFactory(username="bench")
+def test_import_100k_products_against_stock_import_and_copy(bench_db, tmp_path):
     paths, codes = _catalog()
     source = tmp_path / "products.csv"
     source.write_bytes(_csv("B", PRODUCTS, paths, codes))
@@ -201,9 +224,7 @@ def test_import_100k_products_against_stock_import_and_copy(tmp_path):
     assert again["seconds"] < first["seconds"] / 4
 
 
-def test_export_1m_stock_rows_against_copy_to(tmp_path):
-    SuperuserFactory(username="bench")
-    call_command("seed_scale", products=50_000, stock_rows=STOCK_ROWS, movements=STOCK_ROWS, warehouses=20)
+def test_export_1m_stock_rows_against_copy_to(bench_db, tmp_path):
 
     exported = _child(CHILD_EXPORT, "bench", str(tmp_path / "stock.csv"))
     assert exported["rows"] == STOCK_ROWS and exported["lines"] == STOCK_ROWS + 1, exported
