@@ -6,6 +6,7 @@ small results directly and hands large ones to the background task in
 register their exporters here so the task can find them by name.
 """
 
+import codecs
 import csv
 import io
 import json
@@ -189,3 +190,26 @@ def xlsx_bytes(table: Table) -> bytes:
     buffer = io.BytesIO()
     write_xlsx(table, buffer)
     return buffer.getvalue()
+
+
+COPY_CHUNK_BYTES = 64 * 1024
+
+
+def copy_csv(connection, sql: str, params) -> Iterator[str]:
+    """CSV rows (no header) of a SELECT, streamed from PostgreSQL's COPY TO in ~64 KB text chunks.
+
+    Several times faster than building rows in Python; the SELECT must already escape formula text.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()  # a block may end inside a character
+    with connection.cursor() as cursor:
+        # Django's cursor wrapper passes no parameters to copy(); psycopg's own cursor binds them client-side.
+        with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy:
+            # libpq hands COPY data over row by row; pass it on in larger chunks.
+            buffer, size = [], 0
+            for block in copy:
+                buffer.append(block)
+                size += len(block)
+                if size >= COPY_CHUNK_BYTES:
+                    yield decoder.decode(b"".join(buffer))
+                    buffer, size = [], 0
+            yield decoder.decode(b"".join(buffer), final=True)

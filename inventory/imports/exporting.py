@@ -4,11 +4,10 @@ from collections.abc import Iterator
 
 from django.db import connections, router
 
-from inventory.exports import FORMULA_PREFIXES, Table
+from inventory.exports import FORMULA_PREFIXES, Table, copy_csv
 from inventory.imports.resources import BOOL, DATETIME, DECIMAL, Resource
 
 ITERATOR_CHUNK = 5000
-CHUNK_BYTES = 64 * 1024
 
 
 def resource_table(resource: Resource, queryset, *, title: str = "") -> Table:
@@ -41,22 +40,9 @@ def _copy_expression(kind: str, name: str) -> str:
 
 
 def _copy_csv(resource: Resource, rows, connection) -> Iterator[str]:
-    """CSV rows (no header) from PostgreSQL's COPY TO: several times faster than building them in Python."""
+    """The resource's columns from PostgreSQL's COPY TO, formula text escaped by the database."""
     sql, params = rows.query.sql_with_params()
     names = [f"c{index}" for index in range(len(resource.columns))]
     pairs = zip(resource.columns, names, strict=True)
     select = ", ".join(_copy_expression(column.kind, name) for column, name in pairs)
-    statement = f"COPY (SELECT {select} FROM ({sql}) AS exported ({', '.join(names)})) TO STDOUT WITH (FORMAT csv)"
-    with connection.cursor() as cursor:
-        # Django's cursor wrapper passes no parameters to copy(); psycopg's own cursor binds them client-side.
-        with cursor.cursor.copy(statement, params) as copy:
-            # libpq hands COPY data over row by row; pass it on in ~64 KB chunks.
-            buffer, size = [], 0
-            for block in copy:
-                buffer.append(block)
-                size += len(block)
-                if size >= CHUNK_BYTES:
-                    yield b"".join(buffer).decode("utf-8")
-                    buffer, size = [], 0
-            if buffer:
-                yield b"".join(buffer).decode("utf-8")
+    return copy_csv(connection, f"SELECT {select} FROM ({sql}) AS exported ({', '.join(names)})", params)

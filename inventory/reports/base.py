@@ -5,7 +5,6 @@ mapping the permalink, the page and the background export use), so the page
 a manager sees and the file they export are the same rows.
 """
 
-import codecs
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -17,7 +16,7 @@ from django.db.models import Case, CharField, F, Q, Value, When
 from django.db.models.functions import Concat
 
 from inventory import access
-from inventory.exports import FORMULA_PREFIXES, Table
+from inventory.exports import FORMULA_PREFIXES, Table, copy_csv
 
 PAGE_SIZE = 50
 EXPORT_CHUNK = 5000
@@ -84,18 +83,6 @@ def formula_safe(field: str):
         default=F(field),
         output_field=CharField(),
     )
-
-
-def copy_csv(queryset) -> Iterator[str]:
-    """Stream a queryset's rows as CSV straight from PostgreSQL's COPY (no Python work per row)."""
-    sql, params = queryset.query.sql_with_params()
-    decoder = codecs.getincrementaldecoder("utf-8")()  # a chunk may end inside a character
-    with connection.cursor() as cursor:
-        query = connection.ops.compose_sql(sql, params)
-        with cursor.cursor.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)") as copy:
-            for chunk in copy:
-                yield decoder.decode(bytes(chunk))
-    yield decoder.decode(b"", final=True)
 
 
 class ReportFilterForm(forms.Form):
@@ -208,5 +195,6 @@ class Report:
         if connection.vendor == "postgresql" and self.is_valid and self.has_scope:
             records = self.copy_records()
             if records is not None:
-                table.csv_chunks = lambda: copy_csv(records)
+                sql, params = records.query.sql_with_params()
+                table.csv_chunks = lambda: copy_csv(connection, sql, params)
         return table
