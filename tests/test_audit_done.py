@@ -3,6 +3,7 @@
 import pytest
 
 from inventory import services
+from inventory.imports import apply_import
 from inventory.models import Product
 from tests.audit_helpers import product_form_data
 from tests.factories import ProductFactory, StockLevelFactory
@@ -22,10 +23,9 @@ def test_audit_log_shows_admin_edit_clerk_receipt_and_manager_count_with_users_a
     client.force_login(superuser)
     client.post(f"/admin/inventory/product/{product.pk}/change/", product_form_data(product, name="Claw hammer"))
     services.receive(user=clerk, product=product, warehouse=warehouse_a, quantity=10, unit_cost=4, reference="PO-0012")
-    for level, quantity in count_sheet:  # the count sheet import path: one set_count per row
-        services.set_count(
-            user=manager, product=level.product, warehouse=warehouse_a, counted=quantity, reference="count.csv"
-        )
+    sheet = "sku,warehouse,counted\n" + "".join(f"{level.product.sku},A,{n}\n" for level, n in count_sheet)
+    plan = apply_import("stock_counts", sheet.encode(), user=manager, filename="count.csv")
+    assert plan.counts["updated"] == 1 and plan.counts["unchanged"] == 1
 
     page = client.get("/admin/audit/").content.decode()
     rows = page.split('id="audit-log"', 1)[1].split("<tr")[2:]
@@ -38,7 +38,7 @@ def test_audit_log_shows_admin_edit_clerk_receipt_and_manager_count_with_users_a
     assert "Hammer → Claw hammer" in row("Claw hammer", "Changed")
     receipt = row(f"{product.sku} @ A", "receipt PO-0012", "On hand")
     assert clerk.username in receipt and "0.000 → 10.000" in receipt
-    count = row("COUNT-1 @ A", "adjustment count.csv")
+    count = row("COUNT-1 @ A", "adjustment import count.csv")
     assert manager.username in count and "0.000 → 3.000" in count
     assert not [r for r in rows if "COUNT-2 @ A" in r and "Changed" in r]  # counted as on hand: nothing to record
 
