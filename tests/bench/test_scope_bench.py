@@ -51,10 +51,10 @@ def _median_ms(client: Client) -> tuple[float, list[str]]:
 def test_scoped_stock_list_is_as_fast_as_the_superuser_list_and_never_counts_the_whole_table():
     assert (StockLevel.objects.count(), Warehouse.objects.count()) == (STOCK_ROWS, WAREHOUSES)
     warehouses = list(Warehouse.objects.order_by("pk"))
-    scoped_user = UserFactory(username="bench_scoped", roles=[MANAGER])
+    scoped_user = UserFactory(username="bench_scope_list", roles=[MANAGER])
     # Spread over the list, so the first page is not simply the first warehouse's rows.
     grant(scoped_user, "view_stock", *warehouses[9::10])
-    superuser = SuperuserFactory(username="bench_super")
+    superuser = SuperuserFactory(username="bench_scope_super")
 
     results = {}
     for label, user in [("superuser", superuser), ("scoped (5 warehouses)", scoped_user)]:
