@@ -79,7 +79,9 @@ class _Echo:
 
 def iter_csv(table: Table, *, bom: bool = True, on_progress: Callable[[int], None] | None = None) -> Iterator[str]:
     """CSV text chunks (UTF-8 BOM first so Excel picks the encoding)."""
-    writer = csv.writer(_Echo())
+    # COPY ends rows with "\n" (quoting any field holding CR or LF); its header line ends the same way,
+    # so a file never mixes line endings. Python-written rows keep csv's "\r\n".
+    writer = csv.writer(_Echo(), lineterminator="\n" if table.csv_chunks is not None else "\r\n")
     buffer = ["\ufeff"] if bom else []
     buffer.append(writer.writerow([_cell(h) for h in table.headers]))
     if table.csv_chunks is not None:

@@ -154,3 +154,11 @@ def test_large_changelist_export_runs_as_a_scoped_job(client, settings, warehous
     download = client.get(f"/admin/inventory/datajob/{job.pk}/download/")
     lines = b"".join(download.streaming_content).decode("utf-8-sig").splitlines()
     assert len(lines) == 4 and all(",B," not in line for line in lines)
+
+
+def test_csv_export_never_mixes_line_endings(admin_client, products):
+    # On PostgreSQL the rows stream from COPY ("\n"); elsewhere Python's csv writes "\r\n" throughout.
+    body = b"".join(admin_client.get("/admin/inventory/product/export/?format=csv").streaming_content)
+    lines = body.split(b"\n")[:-1]
+    assert len(lines) == 1 + len(products)
+    assert len({line.endswith(b"\r") for line in lines}) == 1
