@@ -1,5 +1,6 @@
 """Imports: upload → preview → confirm, all or nothing, with a clear message for every kind of bad file."""
 
+import hashlib
 import io
 from decimal import Decimal
 from pathlib import Path
@@ -7,7 +8,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from inventory.imports import apply_import, preview_import
+from inventory.imports import ImportRejected, apply_import, preview_import
 from inventory.models import AuditEntry, Category, Product, StockLevel, StockMovement, Supplier, Warehouse
 from inventory.roles import CATALOG_EDITOR
 from tests.factories import ProductFactory, SupplierFactory, UserFactory
@@ -155,6 +156,16 @@ def test_confirm_refuses_when_the_data_changed_after_the_preview(admin_client, c
     page = confirm(admin_client, "product", response)
     assert "The data changed since the preview" in page.content.decode()
     assert Product.history.filter(sku="P-1").count() == 1
+
+
+def test_confirm_refuses_a_file_that_is_not_the_one_previewed(superuser, catalog):
+    previewed = (DATA / "products_valid.csv").read_bytes()
+    swapped = previewed.replace(b"Claw hammer", b"Swapped hammer")
+    with pytest.raises(ImportRejected, match="The uploaded file changed after the preview; nothing was imported."):
+        apply_import(
+            "products", swapped, user=superuser, filename="p.csv", expected_sha256=hashlib.sha256(previewed).hexdigest()
+        )
+    assert not Product.objects.exists()
 
 
 def test_categories_import_parents_before_children(admin_client):

@@ -255,8 +255,6 @@ class DataTransferMixin:
         with default_storage.open(preview["path"], "rb") as stored:
             data = stored.read()
         try:
-            if hashlib.sha256(data).hexdigest() != preview["sha256"]:
-                raise ImportRejected("The uploaded file changed after the preview; nothing was imported.")
             plan = apply_import(
                 self.import_resource,
                 data,
@@ -265,6 +263,7 @@ class DataTransferMixin:
                 fmt=preview["fmt"],
                 delimiter=preview["delimiter"],
                 expected_digest=preview["digest"],
+                expected_sha256=preview["sha256"],
             )
         except (ImportFileError, ImportRejected) as error:
             self._forget_preview(request, token)

@@ -145,11 +145,14 @@ def apply_import(
     fmt: str = "",
     delimiter: str = "",
     expected_digest: str = "",
+    expected_sha256: str = "",
     on_progress: Callable[[int], None] | None = None,
 ) -> Plan:
     """Import the file all or nothing; refuse if it has errors or differs from the confirmed preview."""
     resource = RESOURCES[resource_name]
     check_permission(user, resource)
+    if expected_sha256 and hashlib.sha256(data).hexdigest() != expected_sha256:
+        raise ImportRejected("The uploaded file changed after the preview; nothing was imported.")
     parsed = parse_file(data, filename=filename, fmt=fmt, delimiter=delimiter)
     reason = f"import {filename or resource.title}"[:100]
     with transaction.atomic():
