@@ -20,6 +20,16 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache, so no figure or lookup leaks between tests in any order."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def roles_after_flush(request):
     """Transactional tests flush the database, roles from the data migration included; put them back."""
     marker = request.node.get_closest_marker("django_db")
