@@ -94,7 +94,7 @@ def test_catalog_edit_shows_on_the_dashboard_at_once(superuser, activity):
 
 def test_unchanged_figures_come_from_the_cache(superuser, activity, django_assert_max_num_queries):
     dashboard_figures(superuser)
-    with django_assert_max_num_queries(2):  # the two "what changed" look-ups, nothing aggregated
+    with django_assert_max_num_queries(2):  # the "what changed" look-up, nothing aggregated
         dashboard_figures(superuser)
 
 
