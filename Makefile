@@ -36,12 +36,12 @@ run: $(VENV)/.runtime
 	$(BIN)/python manage.py migrate --noinput -v 0
 	$(BIN)/python manage.py load_demo
 	@echo "Starting the task worker and the admin on http://127.0.0.1:$(PORT)/ (Ctrl-C stops both)"
-	@$(BIN)/python manage.py db_worker & worker=$$!; \
+	@$(BIN)/python manage.py stockroom_worker & worker=$$!; \
 		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 		$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 worker: $(VENV)/.runtime
-	$(BIN)/python manage.py db_worker
+	$(BIN)/python manage.py stockroom_worker
 
 test: $(VENV)/.dev
 	$(BIN)/python -m pytest

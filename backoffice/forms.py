@@ -12,9 +12,31 @@ from unfold.widgets import (
 
 from inventory import access
 from inventory.models import MovementKind, Product, StockMovement, Warehouse
+from inventory.services.submissions import EXPIRED_FORM, new_submission_key
 
 
-class PostMovementForm(forms.Form):
+class SubmittedOnce(forms.Form):
+    """A form that changes data carries a submission key; the service takes each key once.
+
+    The key is minted when the form is shown, kept when it is re-shown with errors,
+    and a POST without one (an old tab, a hand-made request) is refused.
+    """
+
+    submission_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=80)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["submission_key"] = new_submission_key()
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("submission_key") or "").strip():
+            raise forms.ValidationError(EXPIRED_FORM)
+        return data
+
+
+class PostMovementForm(SubmittedOnce):
     """Post a receipt, issue, transfer or adjustment; the services decide if it is allowed."""
 
     KINDS = [
@@ -74,7 +96,7 @@ class PostMovementForm(forms.Form):
         return data
 
 
-class ReverseMovementForm(forms.Form):
+class ReverseMovementForm(SubmittedOnce):
     """Why a posted movement is being cancelled."""
 
     reason = forms.CharField(

@@ -170,6 +170,18 @@ LOGIN_REDIRECT_URL = reverse_lazy("admin:index")
 # Uploads and imports
 STOCKROOM_IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
 STOCKROOM_BACKGROUND_ROWS = int(os.environ.get("BACKGROUND_ROWS", "50000"))
+# A confirmed import runs in the request only when its expected cost (rows × the path's measured
+# seconds per row, see Resource.seconds_per_row) fits this budget, well inside gunicorn's 30 s timeout.
+STOCKROOM_REQUEST_BUDGET_SECONDS = float(os.environ.get("REQUEST_BUDGET_SECONDS", "5"))
+# Uploaded previews not confirmed within this many seconds are deleted by `manage.py prune_previews`.
+STOCKROOM_PREVIEW_TTL_SECONDS = int(os.environ.get("PREVIEW_TTL_SECONDS", str(24 * 3600)))
+# Background jobs are leased: a running job's worker beats every lease/4 seconds; a job silent for a whole
+# lease is swept (queued again while attempts remain, else failed with a reason) by the next worker.
+STOCKROOM_JOB_LEASE_SECONDS = float(os.environ.get("JOB_LEASE_SECONDS", "60"))
+STOCKROOM_JOB_MAX_ATTEMPTS = int(os.environ.get("JOB_MAX_ATTEMPTS", "3"))
+STOCKROOM_JOB_SWEEP_SECONDS = float(os.environ.get("JOB_SWEEP_SECONDS", "15"))
+# Submission keys (exactly-once records) are kept this many days, then pruned by the same command.
+STOCKROOM_SUBMISSION_TTL_DAYS = int(os.environ.get("SUBMISSION_TTL_DAYS", "30"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = STOCKROOM_IMPORT_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.MediaStorage"

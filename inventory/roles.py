@@ -45,6 +45,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ADMINISTRATOR: [
         *CATALOG_VIEW,
         *STOCK_VIEW,
+        "manage_datajob",
         "add_warehouse",
         "change_warehouse",
         "import_warehouse",

@@ -1,4 +1,9 @@
-"""Background work (django.tasks): large exports, and the job record that shows their progress."""
+"""Background work (django.tasks): large exports and imports, run under a lease (inventory.services.jobs).
+
+Every run claims its job, beats while it works, and ends truthful: done, failed
+with a sentence a person reads (the technical detail goes to the log, never a
+server path to the page), or cancelled with nothing written.
+"""
 
 import logging
 import tempfile
@@ -10,8 +15,15 @@ from django.utils import timezone
 
 from inventory.exports import EXPORTERS, write_table
 from inventory.models import DataJob
+from inventory.services import jobs
+from inventory.services.jobs import Heartbeat, JobCancelled
 
 logger = logging.getLogger(__name__)
+Status = DataJob.Status
+EXPORT_FAILED = (
+    "The export could not be written; nothing was saved. Retry it, or ask an administrator to check the log."
+)
+IMPORT_FAILED = "The import stopped on an unexpected error; nothing was imported. Retry it, or ask an administrator."
 
 
 def start_export(*, user, exporter: str, params: dict, fmt: str, title: str) -> DataJob:
@@ -25,46 +37,43 @@ def start_export(*, user, exporter: str, params: dict, fmt: str, title: str) -> 
         created_by=user,
         spec={"exporter": exporter, "params": params},
     )
-    transaction.on_commit(lambda: _enqueue(run_export, job))
+    transaction.on_commit(lambda: enqueue(job))
     return job
 
 
-def _enqueue(task_function, job: DataJob) -> None:
+def enqueue(job: DataJob) -> None:
+    """Hand the job to the task queue and remember the task it became."""
+    task_function = run_import if job.kind == DataJob.Kind.IMPORT else run_export
     result = task_function.enqueue(job.pk)
-    DataJob.objects.filter(pk=job.pk, task_id="").update(task_id=str(result.id))
-
-
-def _progress(job: DataJob):
-    def report(done: int) -> None:
-        DataJob.objects.filter(pk=job.pk).update(rows_done=done)
-
-    return report
+    DataJob.objects.filter(pk=job.pk).update(task_id=str(result.id))
 
 
 @task()
 def run_export(job_id: int) -> None:
-    """Write the export file for a DataJob, reporting progress; a failure is kept on the job."""
-    job = DataJob.objects.select_related("created_by").get(pk=job_id)
-    DataJob.objects.filter(pk=job.pk).update(status=DataJob.Status.RUNNING)
-    try:
-        table = EXPORTERS[job.spec["exporter"]](job.created_by, job.spec.get("params", {}))
-        if table.total is not None:
-            DataJob.objects.filter(pk=job.pk).update(rows_total=table.total)
-        with tempfile.TemporaryFile() as target:
-            write_table(table, job.format, target, on_progress=_progress(job))
-            target.seek(0)
-            job.refresh_from_db()
-            stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
-            job.result.save(f"{table.title}-{stamp}.{job.format}", File(target), save=False)
-        job.status = DataJob.Status.DONE
-        job.finished_at = timezone.now()
-        job.save(update_fields=["result", "status", "finished_at"])
-    except Exception as error:
-        logger.exception("Export job %s failed", job_id)
-        DataJob.objects.filter(pk=job.pk).update(
-            status=DataJob.Status.FAILED, error=f"{type(error).__name__}: {error}", finished_at=timezone.now()
-        )
-        raise
+    """Write the export file for a DataJob; the file is saved only when every row is written."""
+    job = jobs.claim(job_id)
+    if job is None:
+        return
+    with Heartbeat(job) as beat:
+        try:
+            table = EXPORTERS[job.spec["exporter"]](job.created_by, job.spec.get("params", {}))
+            if table.total is not None:
+                DataJob.objects.filter(pk=job.pk).update(rows_total=table.total)
+            with tempfile.TemporaryFile() as target:
+                write_table(table, job.format, target, on_progress=beat.progress)
+                beat.check()
+                target.seek(0)
+                stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+                name = job.result.field.generate_filename(job, f"{table.title}-{stamp}.{job.format}")
+                stored = job.result.storage.save(name, File(target))
+            rows = beat.done
+            if not jobs.finish(job, Status.DONE, result=stored, rows_done=rows):
+                job.result.storage.delete(stored)  # swept or cancelled meanwhile: keep no stray file
+        except JobCancelled:
+            jobs.finish(job, Status.CANCELLED, error=_cancel_sentence(job))
+        except Exception:
+            logger.exception("Export job %s failed", job_id)
+            jobs.finish(job, Status.FAILED, error=EXPORT_FAILED, rows_done=beat.done)
 
 
 def start_import(
@@ -78,6 +87,7 @@ def start_import(
     sha256: str,
     digest: str,
     rows: int,
+    submission_key: str = "",
 ) -> DataJob:
     """Record a confirmed import of a stored file and queue it once the record is committed."""
     job = DataJob.objects.create(
@@ -93,53 +103,79 @@ def start_import(
             "delimiter": delimiter,
             "sha256": sha256,
             "digest": digest,
+            "submission_key": submission_key,
         },
     )
     job.source.name = source_name
     job.save(update_fields=["source"])
-    transaction.on_commit(lambda: _enqueue(run_import, job))
+    transaction.on_commit(lambda: enqueue(job))
     return job
 
 
 @task()
 def run_import(job_id: int) -> None:
-    """Apply a confirmed import all or nothing; the outcome (counts or the problems found) is kept on the job."""
+    """Apply a confirmed import all or nothing; "done" commits in the import's own transaction."""
     from inventory.imports import ImportFileError, ImportRejected, apply_import
+    from inventory.services.submissions import AlreadySubmitted
 
-    job = DataJob.objects.select_related("created_by").get(pk=job_id)
-    DataJob.objects.filter(pk=job.pk).update(status=DataJob.Status.RUNNING)
-    spec = job.spec
-    try:
-        with job.source.open("rb") as source:
-            data = source.read()
-        plan = apply_import(
-            spec["resource"],
-            data,
-            user=job.created_by,
-            filename=spec["filename"],
-            fmt=spec["format"],
-            delimiter=spec["delimiter"],
-            expected_digest=spec["digest"],
-            expected_sha256=spec["sha256"],
-            on_progress=_progress(job),
-        )
-    except (ImportFileError, ImportRejected) as error:
-        summary = {}
-        if getattr(error, "plan", None) is not None:
-            summary = {**error.plan.counts, "problems": [vars(e) for e in error.plan.errors[:200]]}
-        DataJob.objects.filter(pk=job.pk).update(
-            status=DataJob.Status.FAILED, error=error.message, summary=summary, finished_at=timezone.now()
-        )
+    job = jobs.claim(job_id)
+    if job is None:
         return
-    except Exception as error:
-        logger.exception("Import job %s failed", job_id)
-        DataJob.objects.filter(pk=job.pk).update(
-            status=DataJob.Status.FAILED, error=f"{type(error).__name__}: {error}", finished_at=timezone.now()
-        )
-        raise
-    DataJob.objects.filter(pk=job.pk).update(
-        status=DataJob.Status.DONE,
-        rows_done=plan.total,
-        summary=plan.counts,
-        finished_at=timezone.now(),
-    )
+    spec = job.spec
+
+    def mark_done(plan) -> None:
+        # Inside apply_import's transaction: a worker killed after the commit leaves a done job,
+        # one killed before it leaves nothing imported and a job the sweep may safely run again.
+        if not jobs.finish(job, Status.DONE, rows_done=plan.total, summary=plan.counts):
+            raise JobCancelled
+
+    with Heartbeat(job) as beat:
+        try:
+            with job.source.open("rb") as source:
+                data = source.read()
+            apply_import(
+                spec["resource"],
+                data,
+                user=job.created_by,
+                filename=spec["filename"],
+                fmt=spec["format"],
+                delimiter=spec["delimiter"],
+                expected_digest=spec["digest"],
+                expected_sha256=spec["sha256"],
+                on_progress=beat.progress,
+                submission_key=spec.get("submission_key", ""),
+                on_applied=mark_done,
+            )
+        except AlreadySubmitted as repeat:
+            # This preview was applied before (a confirm raced the job): done, and nothing twice.
+            jobs.finish(job, Status.DONE, summary=repeat.result.get("counts", {}))
+        except JobCancelled:
+            jobs.finish(job, Status.CANCELLED, error=_cancel_sentence(job))
+            return
+        except (ImportFileError, ImportRejected) as error:
+            summary = {}
+            if getattr(error, "plan", None) is not None:
+                summary = {**error.plan.counts, "problems": [vars(e) for e in error.plan.errors[:200]]}
+            jobs.finish(job, Status.FAILED, error=error.message, summary=summary, rows_done=beat.done)
+            return
+        except FileNotFoundError:
+            logger.exception("Import job %s lost its file", job_id)
+            jobs.finish(job, Status.FAILED, error="The uploaded file is gone; upload it again.")
+            return
+        except Exception:
+            logger.exception("Import job %s failed", job_id)
+            jobs.finish(job, Status.FAILED, error=IMPORT_FAILED, rows_done=beat.done)
+            return
+    _drop_source(job)
+
+
+def _cancel_sentence(job: DataJob) -> str:
+    job.refresh_from_db(fields=["error"])
+    return job.error or "Cancelled; nothing was written."
+
+
+def _drop_source(job: DataJob) -> None:
+    """The uploaded file is not needed once its import has applied."""
+    if job.source.name:
+        job.source.storage.delete(job.source.name)
+        DataJob.objects.filter(pk=job.pk).update(source="")

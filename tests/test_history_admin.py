@@ -158,7 +158,9 @@ def test_manager_posts_a_reversing_movement_from_the_ledger(client, manager, rec
     change_page = client.get(f"/admin/inventory/stockmovement/{receipt.pk}/change/").content.decode()
     assert "Post reversing movement" in change_page
 
-    response = client.post(f"/admin/inventory/stockmovement/{receipt.pk}/reverse/", {"reason": "Wrong supplier"})
+    response = client.post(
+        f"/admin/inventory/stockmovement/{receipt.pk}/reverse/", {"reason": "Wrong supplier", "submission_key": "k1"}
+    )
 
     assert response.status_code == 302
     reversal = StockMovement.objects.get(reverses=receipt)
@@ -169,9 +171,12 @@ def test_manager_posts_a_reversing_movement_from_the_ledger(client, manager, rec
 
 def test_reversing_twice_shows_the_reason_as_a_message(client, manager, receipt):
     client.force_login(manager)
-    client.post(f"/admin/inventory/stockmovement/{receipt.pk}/reverse/", {})
+    client.post(f"/admin/inventory/stockmovement/{receipt.pk}/reverse/", {"submission_key": "tab-1"})
 
-    response = client.post(f"/admin/inventory/stockmovement/{receipt.pk}/reverse/", {}, follow=True)
+    # A second tab: its own key, so the ledger itself refuses the second reversal.
+    response = client.post(
+        f"/admin/inventory/stockmovement/{receipt.pk}/reverse/", {"submission_key": "tab-2"}, follow=True
+    )
 
     assert "already been reversed" in response.content.decode()
     assert StockMovement.objects.filter(reverses=receipt).count() == 1
@@ -181,7 +186,7 @@ def test_clerk_gets_no_reversal_button_and_a_forged_reversal_is_refused(client, 
     client.force_login(clerk)
 
     page = client.get(f"/admin/inventory/stockmovement/{receipt.pk}/change/").content.decode()
-    forged = client.post(f"/admin/inventory/stockmovement/{receipt.pk}/reverse/", {})
+    forged = client.post(f"/admin/inventory/stockmovement/{receipt.pk}/reverse/", {"submission_key": "k"})
 
     assert "Post reversing movement" not in page
     assert forged.status_code == 403
@@ -193,7 +198,9 @@ def test_manager_of_another_warehouse_cannot_reverse(client, warehouse_b, receip
     grant(other, "manage_stock", warehouse_b)
     client.force_login(other)
 
-    assert client.post(f"/admin/inventory/stockmovement/{receipt.pk}/reverse/", {}).status_code in (403, 404)
+    assert client.post(
+        f"/admin/inventory/stockmovement/{receipt.pk}/reverse/", {"submission_key": "k"}
+    ).status_code in (403, 404)
     assert not StockMovement.objects.filter(reverses=receipt).exists()
 
 

@@ -32,8 +32,11 @@ from inventory.imports import (
     ImportRejected,
     apply_import,
     preview_import,
+    runs_in_background,
 )
 from inventory.imports.exporting import resource_table
+from inventory.models import Submission
+from inventory.services.submissions import AlreadySubmitted, once
 from inventory.tasks import start_import
 
 SESSION_KEY = "stockroom_imports"
@@ -229,31 +232,43 @@ class DataTransferMixin:
         return token
 
     def _confirm(self, request, token: str):
+        """Apply a previewed file once: its submission key is taken in the import's own transaction."""
+        key = f"import-{token}"
         preview = request.session.get(SESSION_KEY, {}).get(token)
         if preview is None or preview["resource"] != self.import_resource:
-            self.message_user(request, "That preview has expired; upload the file again.", messages.ERROR)
-            return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_import_data"))
-        if preview["rows"] > settings.STOCKROOM_BACKGROUND_ROWS:
-            job = start_import(
-                user=request.user,
-                resource=self.import_resource,
-                source_name=preview["path"],
-                filename=preview["filename"],
-                fmt=preview["fmt"],
-                delimiter=preview["delimiter"],
-                sha256=preview["sha256"],
-                digest=preview["digest"],
-                rows=preview["rows"],
-            )
+            return self._answer_repeat(request, key)
+        if runs_in_background(self.import_resource, preview["rows"]):
+            try:
+                with once(key=f"{key}-queue", user=request.user, purpose="import job") as taken:
+                    job = start_import(
+                        user=request.user,
+                        resource=self.import_resource,
+                        source_name=preview["path"],
+                        filename=preview["filename"],
+                        fmt=preview["fmt"],
+                        delimiter=preview["delimiter"],
+                        sha256=preview["sha256"],
+                        digest=preview["digest"],
+                        rows=preview["rows"],
+                        submission_key=key,
+                    )
+                    taken.result = {
+                        "message": f"{preview['rows']:,} rows is a large import: it is running in the background "
+                        f"as “{job.title}”.",
+                        "url": reverse("admin:inventory_datajob_change", args=[job.pk]),
+                    }
+            except AlreadySubmitted as repeat:
+                return self._repeat(request, repeat.result)
             self._forget_preview(request, token, delete_file=False)
-            self.message_user(
-                request,
-                f"{preview['rows']:,} rows is a large import: it is running in the background as “{job.title}”.",
-                messages.INFO,
-            )
-            return HttpResponseRedirect(reverse("admin:inventory_datajob_change", args=[job.pk]))
-        with default_storage.open(preview["path"], "rb") as stored:
-            data = stored.read()
+            self.message_user(request, taken.result["message"], messages.INFO)
+            return HttpResponseRedirect(taken.result["url"])
+        try:
+            with default_storage.open(preview["path"], "rb") as stored:
+                data = stored.read()
+        except FileNotFoundError:
+            # A racing confirm of the same preview applied it and deleted the file.
+            self._forget_preview(request, token, delete_file=False)
+            return self._answer_repeat(request, key)
         try:
             plan = apply_import(
                 self.import_resource,
@@ -264,7 +279,11 @@ class DataTransferMixin:
                 delimiter=preview["delimiter"],
                 expected_digest=preview["digest"],
                 expected_sha256=preview["sha256"],
+                submission_key=key,
             )
+        except AlreadySubmitted as repeat:
+            self._forget_preview(request, token)
+            return self._repeat(request, repeat.result)
         except (ImportFileError, ImportRejected) as error:
             self._forget_preview(request, token)
             self.message_user(request, error.message, messages.ERROR)
@@ -282,6 +301,24 @@ class DataTransferMixin:
             messages.SUCCESS,
         )
         return HttpResponseRedirect(self._changelist_url())
+
+    def _answer_repeat(self, request, key: str):
+        """A confirm whose preview is gone: say what its first confirm did, or that it expired."""
+        first = (
+            Submission.objects.filter(key__in=[key, f"{key}-queue"], user=request.user)
+            .values_list("result", flat=True)
+            .first()
+        )
+        if first is not None:
+            return self._repeat(request, first)
+        self.message_user(request, "That preview has expired; upload the file again.", messages.ERROR)
+        return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_import_data"))
+
+    def _repeat(self, request, result: dict):
+        self.message_user(
+            request, result.get("message") or "This import was already confirmed; nothing was imported again."
+        )
+        return HttpResponseRedirect(result.get("url") or self._changelist_url())
 
     def _forget_preview(self, request, token: str, *, delete_file: bool = True) -> None:
         previews = request.session.get(SESSION_KEY, {})
@@ -324,7 +361,7 @@ class DataTransferMixin:
             token=token,
             error_table=table,
             more_errors=max(0, len(plan.errors) - len(errors)),
-            background=plan.total > settings.STOCKROOM_BACKGROUND_ROWS,
+            background=runs_in_background(self.import_resource, plan.total),
         )
         return TemplateResponse(request, "backoffice/import.html", context)
 

@@ -1,37 +1,60 @@
-"""Background imports and exports: progress, result file, or the reason they failed."""
+"""Background imports and exports: live progress, result file, the reason they failed; cancel and retry."""
 
-from django.contrib import admin
-from django.http import FileResponse, Http404
+from django.contrib import admin, messages
+from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from unfold.decorators import action
 
 from backoffice.admin.base import StockroomModelAdmin
 from inventory.models import DataJob
+from inventory.services import DomainError
+from inventory.services import jobs as job_services
+
+
+def progress_text(job: DataJob) -> str:
+    if job.status == DataJob.Status.QUEUED:
+        return "Waiting for a worker"
+    if job.percent is None or job.rows_total is None:
+        text = f"{job.rows_done:,} rows"
+    else:
+        text = f"{job.percent}% ({job.rows_done:,} of {job.rows_total:,})"
+    if job.status in (DataJob.Status.FAILED, DataJob.Status.CANCELLED):
+        return f"Stopped at {job.rows_done:,} rows" if job.rows_done else "Stopped before any row"
+    return text
 
 
 @admin.register(DataJob)
 class DataJobAdmin(StockroomModelAdmin):
-    list_display = ["title", "kind", "status", "progress", "download", "created_by", "created_at", "finished_at"]
+    list_display = ["title", "kind", "status_label", "progress", "download", "created_by", "created_at", "finished_at"]
     fields = [
         "title",
         "kind",
-        "status",
+        "status_label",
         "progress",
         "download",
         "error",
         "summary",
+        "attempts",
         "created_by",
         "created_at",
+        "started_at",
         "finished_at",
     ]
     list_filter = ["kind", "status"]
     search_fields = ["title"]
     list_select_related = ["created_by"]
-    readonly_fields = [*(field.name for field in DataJob._meta.fields), "progress", "download"]
+    readonly_fields = [*(field.name for field in DataJob._meta.fields), "status_label", "progress", "download"]
+    actions_detail = ["cancel_job", "retry_job"]
+
+    class Media:
+        js = ["backoffice/job_progress.js"]
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
-        if request.user.is_superuser:
+        if request.user.is_superuser or request.user.has_perm("inventory.manage_datajob"):
             return queryset
         return queryset.filter(created_by=request.user)
 
@@ -41,11 +64,28 @@ class DataJobAdmin(StockroomModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def _job(self, request, object_id) -> DataJob | None:
+        return self.get_queryset(request).filter(pk=object_id).first() if object_id else None
+
+    def has_cancel_permission(self, request, object_id=None):
+        job = self._job(request, object_id)
+        return job is not None and not job.is_finished and job_services.can_manage(request.user, job)
+
+    def has_retry_permission(self, request, object_id=None):
+        job = self._job(request, object_id)
+        finished_badly = job is not None and job.status in (DataJob.Status.FAILED, DataJob.Status.CANCELLED)
+        return finished_badly and job_services.can_manage(request.user, job)
+
+    @admin.display(description="status")
+    def status_label(self, obj):
+        return format_html('<span data-job-status-label="{}">{}</span>', obj.pk, obj.get_status_display())
+
     @admin.display(description="progress")
     def progress(self, obj):
-        if obj.percent is None:
-            return f"{obj.rows_done:,} rows"
-        return f"{obj.percent}% ({obj.rows_done:,} of {obj.rows_total:,})"
+        if obj.is_finished:
+            return progress_text(obj)
+        url = reverse("admin:inventory_datajob_status", args=[obj.pk])
+        return format_html('<span data-job-status="{}" data-job-reload-when-done>{}</span>', url, progress_text(obj))
 
     @admin.display(description="file")
     def download(self, obj):
@@ -53,13 +93,75 @@ class DataJobAdmin(StockroomModelAdmin):
             return obj.error[:80] if obj.error else "—"
         return format_html('<a href="{}">Download</a>', reverse("admin:inventory_datajob_download", args=[obj.pk]))
 
+    @action(description="Cancel job", url_path="cancel", permissions=["cancel"], icon="cancel")
+    def cancel_job(self, request, object_id):
+        return self._confirm(
+            request,
+            object_id,
+            verb="Cancel job",
+            service=job_services.cancel,
+            question="Stop this job? Nothing it has done so far is kept.",
+        )
+
+    @action(description="Retry job", url_path="retry", permissions=["retry"], icon="replay")
+    def retry_job(self, request, object_id):
+        return self._confirm(
+            request,
+            object_id,
+            verb="Retry job",
+            service=job_services.retry,
+            question="Run this job again from the start?",
+        )
+
+    def _confirm(self, request, object_id, *, verb: str, service, question: str):
+        """A GET shows what will happen; only the POST acts (unfold's detail actions are links)."""
+        job = get_object_or_404(self.get_queryset(request), pk=object_id)
+        change_url = reverse("admin:inventory_datajob_change", args=[job.pk])
+        if request.method == "POST":
+            try:
+                said = service(job, user=request.user)
+            except DomainError as error:
+                self.message_user(request, error.message, messages.ERROR)
+            else:
+                self.message_user(request, said, messages.SUCCESS)
+            return HttpResponseRedirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{verb}: {job.title}",
+            "opts": self.opts,
+            "job": job,
+            "verb": verb,
+            "question": question,
+            "change_url": change_url,
+        }
+        return TemplateResponse(request, "backoffice/job_confirm.html", context)
+
     def get_urls(self):
+        view = self.admin_site.admin_view
         return [
-            path(
-                "<int:pk>/download/", self.admin_site.admin_view(self.download_view), name="inventory_datajob_download"
-            ),
+            path("<int:pk>/download/", view(self.download_view), name="inventory_datajob_download"),
+            path("<int:pk>/status.json", view(self.status_view), name="inventory_datajob_status"),
             *super().get_urls(),
         ]
+
+    def status_view(self, request, pk: int):
+        """What the job page polls: a few numbers, only for who may see the job."""
+        job = self.get_queryset(request).filter(pk=pk).first()
+        if job is None or not self.has_view_permission(request, job):
+            raise Http404("No job with that id.")
+        return JsonResponse(
+            {
+                "id": job.pk,
+                "status": job.status,
+                "status_label": job.get_status_display(),
+                "finished": job.is_finished,
+                "percent": job.percent,
+                "rows_done": job.rows_done,
+                "rows_total": job.rows_total,
+                "progress": progress_text(job),
+                "message": job.error,
+            }
+        )
 
     def download_view(self, request, pk: int):
         """Serve a finished job's file to the user who may see the job (media is not public)."""

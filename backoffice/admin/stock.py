@@ -13,6 +13,7 @@ from backoffice.admin.imports import DataTransferMixin
 from backoffice.forms import PostMovementForm, ReverseMovementForm
 from inventory import access, services
 from inventory.models import MovementKind, StockLevel, StockMovement, Warehouse
+from inventory.services.submissions import AlreadySubmitted, once
 
 
 @admin.register(Warehouse)
@@ -95,18 +96,24 @@ class StockMovementAdmin(DataTransferMixin, StockroomModelAdmin):
         form = ReverseMovementForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             try:
-                reversals = services.reverse_movement(
-                    user=request.user, movement=movement, reason=form.cleaned_data["reason"]
-                )
+                with once(key=form.cleaned_data["submission_key"], user=request.user, purpose="reversal") as taken:
+                    reversals = services.reverse_movement(
+                        user=request.user, movement=movement, reason=form.cleaned_data["reason"]
+                    )
+                    plural = "s" if len(reversals) > 1 else ""
+                    taken.result = {
+                        "message": f"Posted {len(reversals)} reversing movement{plural} for #{movement.pk}.",
+                        "url": reverse("admin:inventory_stockmovement_change", args=[reversals[0].pk]),
+                    }
+            except AlreadySubmitted as repeat:
+                # The same confirmation arrived again (double click, retry): answer as the first time.
+                self.message_user(request, repeat.message, messages.SUCCESS)
+                return HttpResponseRedirect(repeat.result.get("url") or change_url)
             except services.DomainError as error:
                 self.message_user(request, error.message, messages.ERROR)
                 return HttpResponseRedirect(change_url)
-            self.message_user(
-                request,
-                f"Posted {len(reversals)} reversing movement{'s' if len(reversals) > 1 else ''} for #{movement.pk}.",
-                messages.SUCCESS,
-            )
-            return HttpResponseRedirect(reverse("admin:inventory_stockmovement_change", args=[reversals[0].pk]))
+            self.message_user(request, taken.result["message"], messages.SUCCESS)
+            return HttpResponseRedirect(taken.result["url"])
         context = {
             **self.admin_site.each_context(request),
             "title": f"Reverse movement #{movement.pk}",
@@ -127,19 +134,25 @@ class StockMovementAdmin(DataTransferMixin, StockroomModelAdmin):
             raise PermissionDenied
         form = PostMovementForm(request.POST or None, user=request.user, admin_site=self.admin_site)
         if request.method == "POST" and form.is_valid():
+            changelist = reverse("admin:inventory_stockmovement_changelist")
             try:
-                movements = post_movement(request.user, form.cleaned_data)
+                with once(key=form.cleaned_data["submission_key"], user=request.user, purpose="movement") as taken:
+                    first = post_movement(request.user, form.cleaned_data)[0]
+                    taken.result = {
+                        "message": f"Posted {first.get_kind_display().lower()} of "
+                        f"{abs(first.quantity).normalize():f} × {first.product.sku} in {first.warehouse.code}; "
+                        f"on hand now {first.balance_after.normalize():f}.",
+                        "url": changelist,
+                    }
+            except AlreadySubmitted as repeat:
+                # A double click or a retried POST: the first one posted; say what it posted, post nothing.
+                self.message_user(request, repeat.message, messages.SUCCESS)
+                return HttpResponseRedirect(repeat.result.get("url") or changelist)
             except services.DomainError as error:
                 form.add_error(None, error.message)
             else:
-                first = movements[0]
-                self.message_user(
-                    request,
-                    f"Posted {first.get_kind_display().lower()} of {abs(first.quantity).normalize():f} × "
-                    f"{first.product.sku} in {first.warehouse.code}; on hand now {first.balance_after.normalize():f}.",
-                    messages.SUCCESS,
-                )
-                return HttpResponseRedirect(reverse("admin:inventory_stockmovement_changelist"))
+                self.message_user(request, taken.result["message"], messages.SUCCESS)
+                return HttpResponseRedirect(taken.result["url"])
         context = {
             **self.admin_site.each_context(request),
             "title": "Post a stock movement",

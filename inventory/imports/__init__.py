@@ -1,6 +1,14 @@
 """Bulk import of catalog, warehouses and stock counts: parse once, validate in bulk, apply all or nothing."""
 
-from inventory.imports.engine import ImportRejected, Plan, RowError, apply_import, preview_import
+from inventory.imports.engine import (
+    ImportRejected,
+    Plan,
+    RowError,
+    apply_import,
+    expected_seconds,
+    preview_import,
+    runs_in_background,
+)
 from inventory.imports.parsers import ImportFileError
 from inventory.imports.resources import EXPORT_RESOURCE_FOR_MODEL, RESOURCES, Resource
 
@@ -13,5 +21,7 @@ __all__ = [
     "Resource",
     "RowError",
     "apply_import",
+    "expected_seconds",
     "preview_import",
+    "runs_in_background",
 ]

@@ -8,6 +8,7 @@ on every history row). Unchanged rows are never saved, so a re-import adds no
 history. Stock counts go through `services.set_count`, never to StockLevel.
 """
 
+import contextlib
 import hashlib
 import operator
 from collections.abc import Callable, Iterable
@@ -16,6 +17,7 @@ from decimal import Decimal
 from itertools import batched
 from typing import Any
 
+from django.conf import settings
 from django.db import connections, transaction
 from django.db.models import Field, Lookup
 from django.utils import timezone
@@ -36,6 +38,7 @@ from inventory.imports.resources import (
 from inventory.imports.writes import create_with_history
 from inventory.models import Category, Product, StockLevel, Supplier, Warehouse
 from inventory.models.catalog import CATEGORY_PATH_SEPARATOR
+from inventory.services.submissions import Taken, once
 
 BATCH = 2000
 LOOKUP_CHUNK = 2000
@@ -147,15 +150,28 @@ def apply_import(
     expected_digest: str = "",
     expected_sha256: str = "",
     on_progress: Callable[[int], None] | None = None,
+    submission_key: str = "",
+    on_applied: Callable[[Plan], None] | None = None,
 ) -> Plan:
-    """Import the file all or nothing; refuse if it has errors or differs from the confirmed preview."""
+    """Import the file all or nothing; refuse if it has errors or differs from the confirmed preview.
+
+    With a submission key the import applies at most once: a second confirm of the
+    same preview (a double click, two tabs, a retried job) raises AlreadySubmitted
+    and writes nothing. `on_applied` runs inside the import's transaction, so what
+    it records (a job marked done) commits with the rows or not at all.
+    """
     resource = RESOURCES[resource_name]
     check_permission(user, resource)
     if expected_sha256 and hashlib.sha256(data).hexdigest() != expected_sha256:
         raise ImportRejected("The uploaded file changed after the preview; nothing was imported.")
     parsed = parse_file(data, filename=filename, fmt=fmt, delimiter=delimiter)
     reason = f"import {filename or resource.title}"[:100]
-    with transaction.atomic():
+    guard = (
+        once(key=submission_key, user=user, purpose=f"import {resource.name}")
+        if submission_key
+        else contextlib.nullcontext(Taken())
+    )
+    with guard as taken, transaction.atomic():
         plan = plan_rows(resource, parsed, user)
         if not plan.is_valid:
             raise ImportRejected(f"{len(plan.errors)} problems were found; nothing was imported.", plan)
@@ -171,7 +187,32 @@ def apply_import(
             _apply_categories(plan, user=user, reason=reason, on_progress=on_progress)
         else:
             _apply_model(resource, plan, user=user, reason=reason, on_progress=on_progress)
+        counts = plan.counts
+        taken.result = {
+            "message": f"{filename or resource.title} was already imported: {counts['new']} new, "
+            f"{counts['updated']} updated, {counts['unchanged']} unchanged. Nothing was imported again.",
+            "counts": counts,
+        }
+        if on_applied is not None:
+            on_applied(plan)
     return plan
+
+
+def expected_seconds(resource_name: str, rows: int) -> float:
+    """What applying `rows` rows of this resource costs, from the path's measured cost per row."""
+    return rows * RESOURCES[resource_name].seconds_per_row
+
+
+def runs_in_background(resource_name: str, rows: int) -> bool:
+    """Whether a confirmed import must run as a job: it would not finish well inside a request.
+
+    The decision is the expected cost against the request budget (well under the
+    server's timeout), with the row limit kept as a hard cap.
+    """
+    return (
+        rows > settings.STOCKROOM_BACKGROUND_ROWS
+        or expected_seconds(resource_name, rows) > settings.STOCKROOM_REQUEST_BUDGET_SECONDS
+    )
 
 
 def plan_rows(resource: Resource, parsed: ParsedFile, user) -> Plan:
@@ -603,6 +644,5 @@ def _apply_counts(plan: Plan, *, user, reason: str, on_progress) -> None:
             reference=reason[:64],
             reason="Stock count import",
         )
-        if done % 500 == 0:
-            _report(on_progress, done)
+        _report(on_progress, done)  # cheap: the job's heartbeat thread writes it, a few times a minute
     _report(on_progress, len(entries))

@@ -91,6 +91,9 @@ class Resource:
     key: str = ""  # the natural-key column on import
     columns: list[Column]
     export_only: bool = False
+    # Measured cost of applying one row on PostgreSQL (2,000-row files, this machine, idle), doubled for
+    # a busy server; it decides whether a confirm runs in the request or as a job (runs_in_background).
+    seconds_per_row: float = 0.0025
 
     @property
     def import_permission(self) -> str:
@@ -159,6 +162,7 @@ class StockCountResource(Resource):
     """Counted quantities per SKU and warehouse; imported as adjustments for the difference."""
 
     name, model, title = "stock_counts", StockLevel, "stock counts"
+    seconds_per_row = 0.05  # measured 0.027: one set_count per row (lock, adjust, ledger line, history)
     columns = [
         Column("sku", "product__sku", parse=_code(64), required=True, label="SKU"),
         Column("warehouse", "warehouse__code", parse=_code(16), required=True),

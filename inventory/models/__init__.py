@@ -5,6 +5,7 @@ from inventory.models.audit import AuditEntry
 from inventory.models.catalog import Category, Product, Supplier, normalize_sku
 from inventory.models.jobs import DataJob
 from inventory.models.stock import MovementKind, StockLevel, StockMovement, Warehouse
+from inventory.models.submissions import Submission
 
 __all__ = [
     "AccessEvent",
@@ -15,6 +16,7 @@ __all__ = [
     "Product",
     "StockLevel",
     "StockMovement",
+    "Submission",
     "Supplier",
     "Warehouse",
     "WarehouseGroupPermission",

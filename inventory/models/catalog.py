@@ -100,6 +100,10 @@ class UnitOfMeasure(models.TextChoices):
     LITRE = "l", "Litre"
 
 
+# Units counted in whole pieces: a quantity of 2.5 of these is a typing error, not a measurement.
+WHOLE_UNITS = frozenset({UnitOfMeasure.EACH, UnitOfMeasure.BOX})
+
+
 class Product(models.Model):
     """Something we stock, identified by its SKU."""
 
@@ -127,6 +131,10 @@ class Product(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    @property
+    def is_whole_unit(self) -> bool:
+        return self.unit in WHOLE_UNITS
 
     class Meta:
         ordering = ["sku"]

@@ -16,9 +16,12 @@ class DataJob(models.Model):
         RUNNING = "running", "Running"
         DONE = "done", "Done"
         FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    FINISHED = (Status.DONE, Status.FAILED, Status.CANCELLED)
 
     kind = models.CharField(max_length=8, choices=Kind.choices)
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
     title = models.CharField(max_length=200)
     spec = models.JSONField(default=dict, blank=True, help_text="What to import or export (resource, filters).")
     format = models.CharField(max_length=8, default="csv")
@@ -32,15 +35,29 @@ class DataJob(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The lease: a running job's worker beats every few seconds; a job whose beat stops is swept.
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    cancel_requested = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        permissions = [("manage_datajob", "Can see, cancel and retry everyone's background jobs")]
+        indexes = [models.Index(fields=["status", "heartbeat_at"], name="datajob_status_beat_idx")]
 
     def __str__(self) -> str:
         return self.title
 
     @property
     def percent(self) -> int | None:
+        """How far it got; 100 only when done (a job that stopped at its last row did not finish)."""
+        if self.status == self.Status.DONE:
+            return 100
         if not self.rows_total:
             return None
-        return min(100, int(self.rows_done * 100 / self.rows_total))
+        return min(99, int(self.rows_done * 100 / self.rows_total))
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in self.FINISHED

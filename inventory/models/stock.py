@@ -125,6 +125,10 @@ class StockMovement(models.Model):
                 condition=~Q(kind__in=OUTBOUND_KINDS) | Q(quantity__lt=0), name="movement_outbound_negative"
             ),
             models.CheckConstraint(condition=~Q(quantity=0), name="movement_quantity_nonzero"),
+            # A movement is reversed at most once, whatever races: the database refuses the second.
+            models.UniqueConstraint(
+                fields=["reverses"], condition=Q(reverses__isnull=False), name="movement_one_reversal_uniq"
+            ),
         ]
         indexes = [
             models.Index(fields=["product", "created_at"], name="movement_product_date_idx"),

@@ -11,14 +11,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from inventory import access, audit
+from inventory import access, audit, bounds
 from inventory.models import MovementKind, Product, StockLevel, StockMovement, Warehouse
 from inventory.services.errors import DomainError, InsufficientStock, NotAllowed, format_quantity
 
 QUANTITY_STEP = Decimal("0.001")
+ALREADY_REVERSED = "This movement has already been reversed."
 COST_STEP = Decimal("0.0001")
 
 
@@ -31,28 +32,41 @@ class _Leg:
     unit_cost: Decimal | None = None  # None: at the level's moving average
 
 
-def _quantity(value, *, allow_negative: bool = False) -> Decimal:
+def _number(value, what: str) -> Decimal:
+    if isinstance(value, bool):
+        raise DomainError(f"“{value}” is not a {what}.")
     try:
-        quantity = Decimal(str(value))
+        number = Decimal(str(value).strip())
     except (InvalidOperation, ValueError, TypeError):
-        raise DomainError(f"“{value}” is not a quantity.") from None
-    if not quantity.is_finite():
-        raise DomainError(f"“{value}” is not a quantity.")
+        raise DomainError(f"“{str(value)[:40]}” is not a {what}.") from None
+    if not number.is_finite():
+        raise DomainError(f"“{str(value)[:40]}” is not a {what}.")
+    return number
+
+
+def _quantity(value, *, allow_negative: bool = False, product: Product | None = None) -> Decimal:
+    quantity = bounds.check(_number(value, "quantity"), bounds.QUANTITY, DomainError)
     if quantity != quantity.quantize(QUANTITY_STEP):
-        raise DomainError(f"Quantities have at most 3 decimal places; got {value}.")
+        raise DomainError(f"Quantities have at most 3 decimal places; got {format_quantity(quantity)}.")
     if quantity == 0 or (quantity < 0 and not allow_negative):
         raise DomainError(f"Quantity must be greater than zero; got {format_quantity(quantity)}.")
+    _require_whole(product, quantity)
     return quantity
 
 
+def _require_whole(product: Product | None, quantity: Decimal) -> None:
+    if product is not None and product.is_whole_unit and quantity != quantity.to_integral_value():
+        raise DomainError(
+            f"{product.sku} is counted in whole units ({product.get_unit_display().lower()}); "
+            f"got {format_quantity(quantity)}."
+        )
+
+
 def _cost(value) -> Decimal:
-    try:
-        cost = Decimal(str(value))
-    except (InvalidOperation, ValueError, TypeError):
-        raise DomainError(f"“{value}” is not a unit cost.") from None
-    if not cost.is_finite() or cost < 0:
-        raise DomainError(f"Unit cost cannot be negative; got {value}.")
-    return cost.quantize(COST_STEP, rounding=ROUND_HALF_UP)
+    cost = _number(value, "unit cost")
+    if cost < 0:
+        raise DomainError(f"Unit cost cannot be negative; got {format_quantity(cost)}.")
+    return bounds.check(cost, bounds.UNIT_COST, DomainError).quantize(COST_STEP, rounding=ROUND_HALF_UP)
 
 
 def _require(user, model_perm: str, warehouse_perm: str, warehouses: list[Warehouse], verb: str) -> None:
@@ -100,6 +114,11 @@ def _apply(legs: list[_Leg], *, user, reference: str, reason: str, at: datetime 
             level = levels.get((leg.product.pk, leg.warehouse.pk))
             on_hand = level.on_hand if level else Decimal("0")
             new_on_hand = on_hand + leg.quantity
+            if not bounds.balance().fits(new_on_hand):
+                raise DomainError(
+                    f"{leg.warehouse.code} would hold {format_quantity(new_on_hand)} × {leg.product.sku}; "
+                    f"{bounds.balance().message}"
+                )
             if new_on_hand < 0:
                 verb = {MovementKind.TRANSFER_OUT: "transfer", MovementKind.ADJUSTMENT: "remove"}.get(leg.kind, "issue")
                 raise InsufficientStock(
@@ -162,7 +181,7 @@ def receive(
     at: datetime | None = None,
 ) -> StockMovement:
     """Goods arrive: on hand goes up and the moving average cost takes the new cost in."""
-    quantity = _quantity(quantity)
+    quantity = _quantity(quantity, product=product)
     cost = _cost(unit_cost)
     _require(user, "add_stockmovement", access.OPERATE_STOCK, [warehouse], "receive stock")
     _require_usable(product, [warehouse])
@@ -181,7 +200,7 @@ def issue(
     at: datetime | None = None,
 ) -> StockMovement:
     """Goods leave at the moving average cost; refused if fewer are on hand."""
-    quantity = _quantity(quantity)
+    quantity = _quantity(quantity, product=product)
     _require(user, "add_stockmovement", access.OPERATE_STOCK, [warehouse], "issue stock")
     _require_usable(product, [warehouse])
     leg = _Leg(MovementKind.ISSUE, product, warehouse, -quantity)
@@ -200,7 +219,7 @@ def transfer(
     at: datetime | None = None,
 ) -> tuple[StockMovement, StockMovement]:
     """Move stock between warehouses: two legs sharing a group id, at the source's average cost."""
-    quantity = _quantity(quantity)
+    quantity = _quantity(quantity, product=product)
     if source.pk == destination.pk:
         raise DomainError("Source and destination are the same warehouse.")
     _require(user, "add_stockmovement", access.OPERATE_STOCK, [source, destination], "transfer stock")
@@ -225,7 +244,7 @@ def adjust(
     at: datetime | None = None,
 ) -> StockMovement:
     """Correct stock by a signed quantity (count differences, damage); needs a reason."""
-    quantity = _quantity(quantity, allow_negative=True)
+    quantity = _quantity(quantity, allow_negative=True, product=product)
     if not (reason or "").strip():
         raise DomainError("An adjustment needs a reason.")
     _require(user, "post_adjustment", access.MANAGE_STOCK, [warehouse], "adjust stock")
@@ -239,19 +258,22 @@ def set_count(
     *, user, product: Product, warehouse: Warehouse, counted, reference: str = "", reason: str = "Stock count"
 ) -> StockMovement | None:
     """Bring on hand to a counted quantity by posting the difference; None when it already matches."""
-    try:
-        counted = Decimal(str(counted))
-    except (InvalidOperation, ValueError, TypeError):
-        raise DomainError(f"“{counted}” is not a quantity.") from None
-    if not counted.is_finite() or counted < 0:
-        raise DomainError(f"A counted quantity cannot be negative; got {counted}.")
+    counted = bounds.check(_number(counted, "quantity"), bounds.QUANTITY, DomainError)
+    if counted < 0:
+        raise DomainError(f"A counted quantity cannot be negative; got {format_quantity(counted)}.")
+    if counted != counted.quantize(QUANTITY_STEP):
+        raise DomainError(f"Quantities have at most 3 decimal places; got {format_quantity(counted)}.")
+    _require_whole(product, counted)
     with transaction.atomic():
+        # Create the level if it is missing, then lock it: two confirms of one count sheet serialise
+        # here, and the second sees the first one's count (a difference of zero), not an empty level.
+        StockLevel.objects.get_or_create(product=product, warehouse=warehouse)
         current = (
             StockLevel.objects.select_for_update()
             .filter(product=product, warehouse=warehouse)
             .values_list("on_hand", flat=True)
-            .first()
-        ) or Decimal("0")
+            .get()
+        )
         difference = counted - current
         if difference == 0:
             return None
@@ -261,28 +283,40 @@ def set_count(
 
 
 def reverse_movement(*, user, movement: StockMovement, reason: str = "") -> list[StockMovement]:
-    """Cancel a posted movement (both legs of a transfer) with opposite adjustments."""
+    """Cancel a posted movement (both legs of a transfer) with opposite adjustments, at most once."""
     if movement.reverses_id is not None:
         raise DomainError("This movement is itself a reversal and cannot be reversed.")
-    originals = (
-        list(StockMovement.objects.filter(group_id=movement.group_id).select_related("product", "warehouse"))
-        if movement.group_id
-        else [movement]
-    )
-    if StockMovement.objects.filter(reverses__in=originals).exists():
-        raise DomainError("This movement has already been reversed.")
-    warehouses = [original.warehouse for original in originals]
-    _require(user, "post_adjustment", access.MANAGE_STOCK, warehouses, "reverse movements")
+    legs_of = StockMovement.objects.filter(group_id=movement.group_id) if movement.group_id else None
     reason = (reason or "").strip() or f"Reversal of movement #{movement.pk}"
-    # Inbound reversals come off first so a transfer's destination is checked before its source is refilled.
-    legs = [
-        _Leg(MovementKind.ADJUSTMENT, original.product, original.warehouse, -original.quantity, original.unit_cost)
-        for original in sorted(originals, key=lambda m: -m.quantity)
-    ]
-    movements = []
-    with transaction.atomic():
-        for leg, original in zip(legs, sorted(originals, key=lambda m: -m.quantity), strict=True):
-            movements += _apply(
-                [leg], user=user, reference=f"REV-{original.pk}", reason=reason, at=None, reverses=original
+    try:
+        with transaction.atomic():
+            # Lock the originals first: a second reversal racing this one waits here, then sees the first.
+            originals = list(
+                (legs_of if legs_of is not None else StockMovement.objects.filter(pk=movement.pk))
+                .select_related("product", "warehouse")
+                .select_for_update(of=("self",))
+                .order_by("pk")
             )
+            if StockMovement.objects.filter(reverses__in=originals).exists():
+                raise DomainError(ALREADY_REVERSED)
+            warehouses = [original.warehouse for original in originals]
+            _require(user, "post_adjustment", access.MANAGE_STOCK, warehouses, "reverse movements")
+            # Inbound reversals come off first so a transfer's destination is checked before its source is refilled.
+            movements = []
+            for original in sorted(originals, key=lambda m: -m.quantity):
+                leg = _Leg(
+                    MovementKind.ADJUSTMENT,
+                    original.product,
+                    original.warehouse,
+                    -original.quantity,
+                    original.unit_cost,
+                )
+                movements += _apply(
+                    [leg], user=user, reference=f"REV-{original.pk}", reason=reason, at=None, reverses=original
+                )
+    except IntegrityError as error:
+        # The one-reversal constraint decides where a lock cannot (SQLite has no row locks).
+        if "movement_one_reversal_uniq" in str(error) or "reverses_id" in str(error):
+            raise DomainError(ALREADY_REVERSED) from None
+        raise
     return movements
