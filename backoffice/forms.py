@@ -10,9 +10,20 @@ from unfold.widgets import (
     UnfoldAdminTextInputWidget,
 )
 
-from inventory import access
+from inventory import access, bounds
 from inventory.models import MovementKind, Product, StockMovement, Warehouse
 from inventory.services.submissions import EXPIRED_FORM, new_submission_key
+
+
+class ProductAutocomplete(AutocompleteSelect):
+    """The admin's autocomplete, re-shown safely after a bad value: ids that are not ids are dropped.
+
+    Django's widget filters `pk__in` with whatever was posted, so `abc` or `1e3`
+    re-rendering the form with its "Select a valid choice" error was a 500.
+    """
+
+    def optgroups(self, name, value, attr=None):
+        return super().optgroups(name, [v for v in value if str(v).isdigit() and len(str(v)) < 19], attr)
 
 
 class SubmittedOnce(forms.Form):
@@ -57,6 +68,9 @@ class PostMovementForm(SubmittedOnce):
     quantity = forms.DecimalField(
         max_digits=14,
         decimal_places=3,
+        max_value=bounds.QUANTITY.maximum,
+        min_value=-bounds.QUANTITY.maximum,
+        error_messages={"max_value": bounds.QUANTITY.message, "min_value": bounds.QUANTITY.message},
         widget=UnfoldAdminDecimalFieldWidget,
         help_text="Adjustments may be negative; everything else is a positive amount.",
     )
@@ -65,6 +79,8 @@ class PostMovementForm(SubmittedOnce):
         decimal_places=4,
         required=False,
         min_value=Decimal("0"),
+        max_value=bounds.UNIT_COST.maximum,
+        error_messages={"max_value": bounds.UNIT_COST.message},
         widget=UnfoldAdminDecimalFieldWidget,
         help_text="Receipts only (required there).",
     )
@@ -76,7 +92,7 @@ class PostMovementForm(SubmittedOnce):
     def __init__(self, *args, user, admin_site, **kwargs):
         super().__init__(*args, **kwargs)
         product = self.fields["product"]
-        product.widget = AutocompleteSelect(
+        product.widget = ProductAutocomplete(
             StockMovement._meta.get_field("product"), admin_site, attrs={"class": "unfold-admin-autocomplete"}
         )
         product.queryset = product.queryset  # re-binds the new widget's choices
@@ -93,6 +109,10 @@ class PostMovementForm(SubmittedOnce):
             self.add_error("destination", "Choose where the stock goes.")
         if kind == MovementKind.ADJUSTMENT and not (data.get("reason") or "").strip():
             self.add_error("reason", "An adjustment needs a reason.")
+        product, quantity = data.get("product"), data.get("quantity")
+        if product is not None and quantity is not None and product.is_whole_unit and quantity != int(quantity):
+            unit = product.get_unit_display().lower()
+            self.add_error("quantity", f"{product.sku} is counted in whole units ({unit}); enter a whole number.")
         return data
 
 

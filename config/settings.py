@@ -63,6 +63,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "backoffice.middleware.RefuseNulBytesMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -169,6 +170,12 @@ LOGIN_REDIRECT_URL = reverse_lazy("admin:index")
 
 # Uploads and imports
 STOCKROOM_IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
+# Every upload is bounded before and while it is parsed: an XLSX by the inflated size its zip members
+# declare, and every format by rows, columns and characters per cell.
+STOCKROOM_IMPORT_MAX_INFLATED_BYTES = int(os.environ.get("IMPORT_MAX_INFLATED_BYTES", str(200 * 1024 * 1024)))
+STOCKROOM_IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "500000"))
+STOCKROOM_IMPORT_MAX_COLUMNS = int(os.environ.get("IMPORT_MAX_COLUMNS", "50"))
+STOCKROOM_IMPORT_MAX_CELL_CHARS = int(os.environ.get("IMPORT_MAX_CELL_CHARS", "10000"))
 STOCKROOM_BACKGROUND_ROWS = int(os.environ.get("BACKGROUND_ROWS", "50000"))
 # A confirmed import runs in the request only when its expected cost (rows × the path's measured
 # seconds per row, see Resource.seconds_per_row) fits this budget, well inside gunicorn's 30 s timeout.

@@ -88,6 +88,7 @@ def start_import(
     digest: str,
     rows: int,
     submission_key: str = "",
+    decimal: str = "",
 ) -> DataJob:
     """Record a confirmed import of a stored file and queue it once the record is committed."""
     job = DataJob.objects.create(
@@ -101,6 +102,7 @@ def start_import(
             "filename": filename,
             "format": fmt,
             "delimiter": delimiter,
+            "decimal": decimal,
             "sha256": sha256,
             "digest": digest,
             "submission_key": submission_key,
@@ -140,6 +142,7 @@ def run_import(job_id: int) -> None:
                 filename=spec["filename"],
                 fmt=spec["format"],
                 delimiter=spec["delimiter"],
+                decimal=spec.get("decimal", ""),
                 expected_digest=spec["digest"],
                 expected_sha256=spec["sha256"],
                 on_progress=beat.progress,

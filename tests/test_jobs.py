@@ -158,3 +158,47 @@ def test_only_one_worker_claims_a_job(clerk):
     assert jobs.claim(job.pk) is None
     job.refresh_from_db()
     assert (job.status, job.attempts) == (DataJob.Status.RUNNING, 1)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_cancelling_a_running_export_stops_it_and_keeps_no_file(settings, superuser):
+    import threading
+    import time
+
+    from django.db import connection
+
+    settings.TASKS = DUMMY
+    settings.STOCKROOM_JOB_LEASE_SECONDS = 0.8  # beats every 0.2 s
+    params = {"model": "inventory.warehouse", "query": ""}
+    job = start_export(user=superuser, exporter="changelist", params=params, fmt="csv", title="Warehouses")
+
+    def slow_write(table, fmt, target, on_progress):
+        for done in range(1, 30):  # about three seconds of work, reporting as it goes
+            time.sleep(0.1)
+            on_progress(done)
+        target.write(b"never kept")
+
+    def cancel_when_running():
+        try:
+            for _ in range(100):
+                if DataJob.objects.filter(pk=job.pk, status=DataJob.Status.RUNNING).exists():
+                    jobs.cancel(DataJob.objects.get(pk=job.pk), user=superuser)
+                    return
+                time.sleep(0.05)
+        finally:
+            connection.close()
+
+    canceller = threading.Thread(target=cancel_when_running)
+    canceller.start()
+    started = time.monotonic()
+    with mock.patch("inventory.tasks.write_table", side_effect=slow_write):
+        run_export.call(job.pk)
+    canceller.join()
+
+    job.refresh_from_db()
+    assert job.status == DataJob.Status.CANCELLED
+    assert time.monotonic() - started < 2.5  # stopped well before the work would have ended
+    assert not job.result and job.error == f"Cancelled by {superuser.username}; nothing was written."
+    media = settings.MEDIA_ROOT / "jobs" / "out"
+    assert not media.exists() or not list(media.iterdir())

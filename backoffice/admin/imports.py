@@ -58,6 +58,16 @@ class ImportForm(forms.Form):
         required=False,
         widget=UnfoldAdminSelectWidget,
     )
+    decimal = forms.ChoiceField(
+        label="Decimal separator",
+        choices=[
+            ("", "Detect (refuse numbers like 1,250 that read two ways)"),
+            ("point", "Point: 1,250.5"),
+            ("comma", "Comma: 1.250,5"),
+        ],
+        required=False,
+        widget=UnfoldAdminSelectWidget,
+    )
 
 
 def _admin_request(user, query: str) -> HttpRequest:
@@ -205,7 +215,11 @@ class DataTransferMixin:
                         "imported. Split it into smaller files and import them one after the other."
                     )
                 data = upload.read()
-                options = {"fmt": form.cleaned_data["format"], "delimiter": form.cleaned_data["delimiter"]}
+                options = {
+                    "fmt": form.cleaned_data["format"],
+                    "delimiter": form.cleaned_data["delimiter"],
+                    "decimal": form.cleaned_data["decimal"],
+                }
                 plan = preview_import(self.import_resource, data, user=request.user, filename=upload.name, **options)
             except ImportFileError as error:
                 form.add_error("file", error.message)
@@ -247,6 +261,7 @@ class DataTransferMixin:
                         filename=preview["filename"],
                         fmt=preview["fmt"],
                         delimiter=preview["delimiter"],
+                        decimal=preview.get("decimal", ""),
                         sha256=preview["sha256"],
                         digest=preview["digest"],
                         rows=preview["rows"],
@@ -277,6 +292,7 @@ class DataTransferMixin:
                 filename=preview["filename"],
                 fmt=preview["fmt"],
                 delimiter=preview["delimiter"],
+                decimal=preview.get("decimal", ""),
                 expected_digest=preview["digest"],
                 expected_sha256=preview["sha256"],
                 submission_key=key,
@@ -367,4 +383,4 @@ class DataTransferMixin:
 
 
 def _options(preview: dict) -> dict:
-    return {"fmt": preview["fmt"], "delimiter": preview["delimiter"]}
+    return {"fmt": preview["fmt"], "delimiter": preview["delimiter"], "decimal": preview.get("decimal", "")}

@@ -37,7 +37,7 @@ from inventory.imports.resources import (
 )
 from inventory.imports.writes import create_with_history
 from inventory.models import Category, Product, StockLevel, Supplier, Warehouse
-from inventory.models.catalog import CATEGORY_PATH_SEPARATOR
+from inventory.models.catalog import CATEGORY_PATH_SEPARATOR, WHOLE_UNITS
 from inventory.services.submissions import Taken, once
 
 BATCH = 2000
@@ -131,11 +131,13 @@ def check_permission(user, resource: Resource) -> None:
         raise ImportFileError("Importing stock counts posts adjustments, and you are not allowed to adjust stock.")
 
 
-def preview_import(resource_name: str, data: bytes, *, user, filename: str = "", fmt: str = "", delimiter: str = ""):
+def preview_import(
+    resource_name: str, data: bytes, *, user, filename: str = "", fmt: str = "", delimiter: str = "", decimal: str = ""
+):
     """Validate the file and say what importing it would do; writes nothing."""
     resource = RESOURCES[resource_name]
     check_permission(user, resource)
-    parsed = parse_file(data, filename=filename, fmt=fmt, delimiter=delimiter)
+    parsed = parse_file(data, filename=filename, fmt=fmt, delimiter=delimiter, decimal=decimal)
     return plan_rows(resource, parsed, user)
 
 
@@ -147,6 +149,7 @@ def apply_import(
     filename: str = "",
     fmt: str = "",
     delimiter: str = "",
+    decimal: str = "",
     expected_digest: str = "",
     expected_sha256: str = "",
     on_progress: Callable[[int], None] | None = None,
@@ -164,7 +167,7 @@ def apply_import(
     check_permission(user, resource)
     if expected_sha256 and hashlib.sha256(data).hexdigest() != expected_sha256:
         raise ImportRejected("The uploaded file changed after the preview; nothing was imported.")
-    parsed = parse_file(data, filename=filename, fmt=fmt, delimiter=delimiter)
+    parsed = parse_file(data, filename=filename, fmt=fmt, delimiter=delimiter, decimal=decimal)
     reason = f"import {filename or resource.title}"[:100]
     guard = (
         once(key=submission_key, user=user, purpose=f"import {resource.name}")
@@ -219,12 +222,13 @@ def plan_rows(resource: Resource, parsed: ParsedFile, user) -> Plan:
     """Check headers, then every row, and classify it."""
     _check_headers(resource, parsed.headers)
     plan = Plan(resource.name, total=len(parsed.rows))
-    if isinstance(resource, StockCountResource):
-        _plan_counts(_clean_rows(resource, parsed, plan), plan, user)
-    elif isinstance(resource, CategoryResource):
-        _plan_categories(_clean_rows(resource, parsed, plan), plan)
-    else:
-        _plan_model(resource, parsed, plan, user)
+    with cells.reading(decimal_separator=parsed.decimal_separator):
+        if isinstance(resource, StockCountResource):
+            _plan_counts(_clean_rows(resource, parsed, plan), plan, user)
+        elif isinstance(resource, CategoryResource):
+            _plan_categories(_clean_rows(resource, parsed, plan), plan)
+        else:
+            _plan_model(resource, parsed, plan, user)
     plan.errors.sort(key=lambda error: error.row)
     return plan
 
@@ -581,7 +585,8 @@ def _apply_categories(plan: Plan, *, user, reason: str, on_progress) -> None:
 def _plan_counts(rows: list[tuple[int, dict]], plan: Plan, user) -> None:
     skus = (values["sku"] for _, values in rows)
     products = {
-        sku: (pk, active) for sku, pk, active in _matching(Product.objects.all(), "sku", skus, "sku", "pk", "is_active")
+        sku: (pk, active, unit)
+        for sku, pk, active, unit in _matching(Product.objects.all(), "sku", skus, "sku", "pk", "is_active", "unit")
     }
     warehouses = {
         code: (pk, active)
@@ -611,6 +616,8 @@ def _plan_counts(rows: list[tuple[int, dict]], plan: Plan, user) -> None:
             problems.append(("warehouse", f"Warehouse {code} is inactive."))
         if counted is None:
             problems.append(("counted", "Enter the counted quantity."))
+        elif sku in products and products[sku][2] in WHOLE_UNITS and counted != counted.to_integral_value():
+            problems.append(("counted", f"{sku} is counted in whole units; got {counted.normalize():f}."))
         for column, message in problems:
             plan.error(number, column, message)
         if problems:
@@ -635,14 +642,20 @@ def _apply_counts(plan: Plan, *, user, reason: str, on_progress) -> None:
     entries = [values for _, values in plan.creates] + [values for _, _, values in plan.updates]
     products = Product.objects.in_bulk({entry["product_id"] for entry in entries})
     warehouses = Warehouse.objects.in_bulk({entry["warehouse_id"] for entry in entries})
-    for done, entry in enumerate(entries, start=1):
-        services.set_count(
-            user=user,
-            product=products[entry["product_id"]],
-            warehouse=warehouses[entry["warehouse_id"]],
-            counted=entry["counted"],
-            reference=reason[:64],
-            reason="Stock count import",
-        )
+    numbers = [number for number, _ in plan.creates] + [number for number, _, _ in plan.updates]
+    for done, (number, entry) in enumerate(zip(numbers, entries, strict=True), start=1):
+        try:
+            services.set_count(
+                user=user,
+                product=products[entry["product_id"]],
+                warehouse=warehouses[entry["warehouse_id"]],
+                counted=entry["counted"],
+                reference=reason[:64],
+                reason="Stock count import",
+            )
+        except services.DomainError as error:
+            # A rule only the posting can check (a level moved since the preview): nothing is kept.
+            plan.error(number, "counted", error.message)
+            raise ImportRejected(f"Row {number}: {error.message} Nothing was imported.", plan) from None
         _report(on_progress, done)  # cheap: the job's heartbeat thread writes it, a few times a minute
     _report(on_progress, len(entries))

@@ -10,11 +10,13 @@ import json
 import zipfile
 from dataclasses import dataclass, field
 from typing import Any
+from xml.etree.ElementTree import ParseError
 
 from django.conf import settings
 
 FORMATS = ("csv", "xlsx", "json")
 DELIMITERS = {"comma": ",", "semicolon": ";", "tab": "\t"}
+DECIMAL_SEPARATORS = {"point": ".", "comma": ","}
 CFB_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE2 compound file: old .xls, or an encrypted .xlsx
 ZIP_SIGNATURE = b"PK\x03\x04"
 
@@ -34,6 +36,7 @@ class ParsedFile:
     headers: list[str]
     rows: list[tuple[int, list[Any]]] = field(default_factory=list)
     format: str = "csv"
+    decimal_separator: str = ""  # "." or "," when the upload says; "" detects and refuses a double reading
 
 
 def detect_format(filename: str, data: bytes) -> str:
@@ -51,8 +54,9 @@ def detect_format(filename: str, data: bytes) -> str:
     return "csv"
 
 
-def parse_file(data: bytes, *, filename: str = "", fmt: str = "", delimiter: str = "") -> ParsedFile:
-    """Parse the whole upload; `fmt` and `delimiter` ("comma", "semicolon", "tab") override detection."""
+def parse_file(data: bytes, *, filename: str = "", fmt: str = "", delimiter: str = "", decimal: str = "") -> ParsedFile:
+    """Parse the whole upload; `fmt`, `delimiter` ("comma", "semicolon", "tab") and `decimal` ("point",
+    "comma") override detection."""
     limit = settings.STOCKROOM_IMPORT_MAX_BYTES
     if len(data) > limit:
         raise ImportFileError(
@@ -70,10 +74,35 @@ def parse_file(data: bytes, *, filename: str = "", fmt: str = "", delimiter: str
         parsed = _parse_csv(data, DELIMITERS.get(delimiter, ""))
     if not parsed.rows:
         raise ImportFileError("The file has a header row but no data rows.")
+    parsed.decimal_separator = DECIMAL_SEPARATORS.get(decimal, "")
     return parsed
 
 
+class _Limits:
+    """Rows, columns and cell sizes an upload may have (settings), checked while it is read."""
+
+    def __init__(self):
+        self.rows = settings.STOCKROOM_IMPORT_MAX_ROWS
+        self.columns = settings.STOCKROOM_IMPORT_MAX_COLUMNS
+        self.cell_chars = settings.STOCKROOM_IMPORT_MAX_CELL_CHARS
+
+    def check_row(self, count: int, cells: list[Any], where: str) -> None:
+        if count > self.rows:
+            raise ImportFileError(
+                f"The file has more than {self.rows:,} rows; split it into files of at most {self.rows:,} rows."
+            )
+        if len(cells) > self.columns and any(_filled(cell) for cell in cells[self.columns :]):
+            raise ImportFileError(f"{where} has more than {self.columns} columns; remove the extra columns.")
+        for cell in cells:
+            if isinstance(cell, str) and len(cell) > self.cell_chars:
+                raise ImportFileError(
+                    f"{where} has a cell of {len(cell):,} characters; cells may hold at most {self.cell_chars:,}."
+                )
+
+
 def _size(count: int) -> str:
+    if count >= 1024**3:
+        return f"{count / 1024**3:.1f} GB"
     if count >= 1024 * 1024:
         return f"{count / (1024 * 1024):.1f} MB"
     return f"{count / 1024:.1f} KB" if count >= 1024 else f"{count} bytes"
@@ -116,8 +145,10 @@ def _parse_csv(data: bytes, delimiter: str) -> ParsedFile:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     headers = None
     rows = []
+    limits = _Limits()
     try:
         for record in reader:
+            limits.check_row(len(rows) + 1, record, f"Line {reader.line_num}")
             if headers is None:
                 if not any(cell.strip() for cell in record):
                     continue
@@ -149,18 +180,22 @@ def _parse_xlsx(data: bytes) -> ParsedFile:
                 "(File → Info → Protect Workbook), save it and upload it again."
             )
         raise ImportFileError("This is an old Excel 97–2003 (.xls) workbook. Save it as .xlsx and upload it again.")
+    _check_inflated_size(data)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as error:
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError, ParseError) as error:
         raise ImportFileError(
             "The file is not a readable Excel workbook (it may be damaged or only partly uploaded). "
             "Open it in Excel, save it again as .xlsx and upload it again."
         ) from error
+    limits = _Limits()
     try:
         sheet = workbook.worksheets[0]
+        _check_dimensions(sheet, limits)
         headers = None
         rows = []
         for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            limits.check_row(number, values, f"Row {number}")
             cells = list(values)
             if not any(_filled(cell) for cell in cells):
                 continue
@@ -168,7 +203,7 @@ def _parse_xlsx(data: bytes) -> ParsedFile:
                 headers = _headers(cells)
                 continue
             rows.append((number, cells))
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, ParseError) as error:
         raise ImportFileError(
             "The workbook could not be read to the end (it may be damaged). Open it in Excel, save it again "
             "as .xlsx and upload it again."
@@ -178,6 +213,40 @@ def _parse_xlsx(data: bytes) -> ParsedFile:
     if headers is None:
         raise ImportFileError("The workbook's first sheet is empty.")
     return ParsedFile(headers, rows, "xlsx")
+
+
+def _check_inflated_size(data: bytes) -> None:
+    """Refuse a zip bomb before it is inflated: the members' declared sizes bound what reading them yields.
+
+    zipfile never returns more than a member declares (it stops, and fails the CRC
+    check on a lie), so the sum of declared sizes bounds the memory and time spent.
+    """
+    limit = settings.STOCKROOM_IMPORT_MAX_INFLATED_BYTES
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            inflated = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as error:
+        raise ImportFileError(
+            "The file is not a readable Excel workbook (it may be damaged or only partly uploaded). "
+            "Open it in Excel, save it again as .xlsx and upload it again."
+        ) from error
+    if inflated > limit:
+        raise ImportFileError(
+            f"This workbook unpacks to {_size(inflated)}; workbooks may unpack to at most {_size(limit)}. "
+            "Save it as CSV, or split it into smaller workbooks."
+        )
+
+
+def _check_dimensions(sheet, limits: _Limits) -> None:
+    """The sheet's declared dimensions, when it has them (a lie is caught row by row anyway)."""
+    try:
+        rows, columns = sheet.max_row, sheet.max_column
+    except (ValueError, TypeError):
+        return
+    if rows and rows > limits.rows + 1:
+        raise ImportFileError(f"The sheet has {rows:,} rows; split it into files of at most {limits.rows:,} rows.")
+    if columns and columns > limits.columns * 4:
+        raise ImportFileError(f"The sheet is {columns:,} columns wide; at most {limits.columns} columns are read.")
 
 
 def _filled(cell: Any) -> bool:
@@ -194,6 +263,9 @@ def _parse_json(data: bytes) -> ParsedFile:
         raise ImportFileError('A JSON import must be a list of objects, like [{"sku": "P-1", "name": "Hammer"}].')
     if not items:
         raise ImportFileError("The file is empty. Choose a file with at least one row of data.")
+    limits = _Limits()
+    for number, item in enumerate(items, start=1):
+        limits.check_row(number, list(item.values()), f"Object {number}")
     names: dict[str, None] = {}
     for item in items:
         for key in item:

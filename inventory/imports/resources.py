@@ -4,7 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from inventory import access
+from inventory import access, bounds
 from inventory.imports import cells
 from inventory.models import Category, Product, StockLevel, StockMovement, Supplier, Warehouse
 from inventory.models.catalog import UnitOfMeasure
@@ -56,12 +56,29 @@ def _path(value):
     return "/".join(part.strip() for part in raw.split("/")) if raw else raw
 
 
-def _money(value):
-    return cells.decimal(value, places=2)
+def _number_of(model, field_name: str, noun: str):
+    """Parse a cell into what `model.field_name` can hold: its decimals and its largest value."""
+    bound = bounds.for_field(model._meta.get_field(field_name), noun)
+
+    def parse(value):
+        return cells.decimal(value, places=bound.places, maximum=bound.maximum, noun=noun)
+
+    return parse
 
 
 def _quantity(value):
-    return cells.decimal(value, places=3)
+    """A counted quantity: one posting's bound (bounds.QUANTITY), not merely the column's."""
+    q = bounds.QUANTITY
+    return cells.decimal(value, places=q.places, maximum=q.maximum, noun=q.noun)
+
+
+def _whole(model, field_name: str, noun: str):
+    maximum = bounds.column_maximum(model._meta.get_field(field_name))
+
+    def parse(value):
+        return cells.integer(value, maximum=maximum, noun=noun)
+
+    return parse
 
 
 UNIT_BY_WORD = {choice.value: choice.value for choice in UnitOfMeasure} | {
@@ -120,10 +137,26 @@ class ProductResource(Resource):
         Column("supplier", "default_supplier__code", parse=_code(32)),
         Column("unit", "unit", parse=_unit, attname="unit"),
         Column("barcode", "barcode", parse=_barcode, attname="barcode"),
-        Column("cost_price", "cost_price", DECIMAL, parse=_money, attname="cost_price"),
-        Column("sale_price", "sale_price", DECIMAL, parse=_money, attname="sale_price"),
-        Column("reorder_point", "reorder_point", DECIMAL, parse=_quantity, attname="reorder_point"),
-        Column("reorder_quantity", "reorder_quantity", DECIMAL, parse=_quantity, attname="reorder_quantity"),
+        Column(
+            "cost_price", "cost_price", DECIMAL, parse=_number_of(Product, "cost_price", "Prices"), attname="cost_price"
+        ),
+        Column(
+            "sale_price", "sale_price", DECIMAL, parse=_number_of(Product, "sale_price", "Prices"), attname="sale_price"
+        ),
+        Column(
+            "reorder_point",
+            "reorder_point",
+            DECIMAL,
+            parse=_number_of(Product, "reorder_point", "Reorder points"),
+            attname="reorder_point",
+        ),
+        Column(
+            "reorder_quantity",
+            "reorder_quantity",
+            DECIMAL,
+            parse=_number_of(Product, "reorder_quantity", "Reorder quantities"),
+            attname="reorder_quantity",
+        ),
         Column("active", "is_active", BOOL, parse=cells.boolean, attname="is_active"),
     ]
 
@@ -141,7 +174,13 @@ class SupplierResource(Resource):
         Column("contact_name", "contact_name", parse=_text(120), attname="contact_name"),
         Column("email", "email", parse=cells.email, attname="email", label="e-mail"),
         Column("phone", "phone", parse=_text(40), attname="phone"),
-        Column("lead_time_days", "lead_time_days", DECIMAL, parse=cells.integer, attname="lead_time_days"),
+        Column(
+            "lead_time_days",
+            "lead_time_days",
+            DECIMAL,
+            parse=_whole(Supplier, "lead_time_days", "Lead times"),
+            attname="lead_time_days",
+        ),
         Column("active", "is_active", BOOL, parse=cells.boolean, attname="is_active"),
     ]
 
