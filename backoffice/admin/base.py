@@ -1,17 +1,19 @@
 """One base class for every Stockroom ModelAdmin, and the warehouse-scope mixin."""
 
 import json
+from datetime import timedelta
 from functools import cache
 
 from django.contrib import admin, messages
 from django.contrib.admin.filters import RelatedFieldListFilter
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import get_fields_from_path, unquote
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import DateTimeField, ExpressionWrapper, F, Q, QuerySet, Value
 from django.http import Http404
 from django.utils.functional import cached_property
 from guardian.admin import GuardedModelAdmin
@@ -21,7 +23,7 @@ from unfold.admin import ModelAdmin as UnfoldModelAdmin
 from unfold.contrib.import_export.forms import ExportForm, ImportForm, SelectableFieldsExportForm
 
 from backoffice.admin.history import AuditedHistoryMixin
-from inventory import access
+from inventory import access, selectors
 from inventory.models import Warehouse
 
 
@@ -260,11 +262,70 @@ def _autocomplete_source_admin(request, admin_site):
     return admin_site._registry.get(source_model)
 
 
+class IndexFriendlyChangeList(ChangeList):
+    """Django breaks ties with "-pk" whatever the sort direction: `on_hand ASC, id DESC` cannot walk an
+    index on (on_hand, id). The tie-breaker follows the first sort column's direction instead."""
+
+    def get_ordering(self, request, queryset):
+        ordering = super().get_ordering(request, queryset)
+        if len(ordering) >= 2 and ordering[-1] == "-pk" and isinstance(ordering[0], str):
+            if not ordering[0].startswith("-"):
+                ordering = [*ordering[:-1], "pk"]
+        return ordering
+
+
+def _unindexed(field):
+    """`-created_at` as an expression no index can serve (created_at + 0 seconds), same order."""
+    if not isinstance(field, str) or field.lstrip("-") != "created_at":
+        return field
+    name = field.lstrip("-")
+    expression = ExpressionWrapper(F(name) + Value(timedelta(0)), output_field=DateTimeField())
+    return expression.desc() if field.startswith("-") else expression.asc()
+
+
+class ProductFirstSearchMixin:
+    """Search stock rows by product: resolve the products through their indexes, then filter by product id.
+
+    `UPPER(sku) LIKE '%term%'` across a join to products cannot use an index and
+    runs over every movement; resolving at most PRODUCT_MATCH_LIMIT products first
+    (SKU, SKU prefix, a word of the name, barcode) turns the search into an index
+    lookup on product_id. `exact_search_fields` are matched whole, case-insensitively.
+    """
+
+    exact_search_fields: tuple[str, ...] = ()
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        ids, more = selectors.matching_product_ids(term)
+        limit = selectors.PRODUCT_MATCH_LIMIT
+        if more and getattr(request, "resolver_match", None) and request.resolver_match.url_name.endswith("changelist"):
+            messages.info(
+                request,
+                f"More than {limit} products match “{term}”; showing those of the first {limit} by SKU. "
+                "Type more of the SKU or name to narrow it.",
+            )
+        condition = Q(product_id__in=ids)
+        for field in self.exact_search_fields:
+            condition |= Q(**{f"{field}__iexact": term})
+        queryset = queryset.filter(condition)
+        if len(ids) > 1 and connections[queryset.db].vendor == "postgresql":
+            # Rows of several products, newest first: walking the date index and skipping every other
+            # product's rows is what the planner guesses is cheap, and it reads 50,000 rows to find 50.
+            # Sorting by an expression makes it fetch these products' rows by product_id and sort them.
+            queryset = queryset.order_by(*(_unindexed(field) for field in queryset.query.order_by))
+        return queryset, False
+
+
 class StockroomModelAdmin(AuditedHistoryMixin, WarehouseScopedMixin, SimpleHistoryAdmin, UnfoldModelAdmin):
     """Unfold look, history pages and warehouse scope."""
 
     list_per_page = 50
     show_full_result_count = False
+
+    def get_changelist(self, request, **kwargs):
+        return IndexFriendlyChangeList
 
 
 class StockroomImportExportAdmin(ImportExportModelAdmin, StockroomModelAdmin):

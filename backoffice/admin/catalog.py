@@ -51,7 +51,7 @@ class StockLevelInline(TabularInline):
         return False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(access.scope_q(request.user)).select_related("warehouse")
+        return super().get_queryset(request).filter(access.scope_q(request.user)).select_related("warehouse", "product")
 
 
 @admin.register(Product)
@@ -59,7 +59,8 @@ class ProductAdmin(DataTransferMixin, StockroomModelAdmin):
     import_resource = "products"
     list_display = ["sku", "name", "category", "default_supplier", "unit", "cost_price", "sale_price", "is_active"]
     list_filter = ["is_active", "unit", "category"]
-    search_fields = ["sku", "name", "barcode"]
+    # Each served by an index (migration 0008): a SKU or its start, a word of the name, a whole barcode.
+    search_fields = ["^sku", "name", "=barcode"]
     autocomplete_fields = ["category", "default_supplier"]
     list_select_related = ["category", "default_supplier"]
     inlines = [StockLevelInline]

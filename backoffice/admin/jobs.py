@@ -85,7 +85,7 @@ class DataJobAdmin(StockroomModelAdmin):
         if obj.is_finished:
             return progress_text(obj)
         url = reverse("admin:inventory_datajob_status", args=[obj.pk])
-        return format_html('<span data-job-status="{}" data-job-reload-when-done>{}</span>', url, progress_text(obj))
+        return format_html('<span data-job-status="{}">{}</span>', url, progress_text(obj))
 
     @admin.display(description="file")
     def download(self, obj):

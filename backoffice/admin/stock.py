@@ -8,7 +8,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from unfold.decorators import action
 
-from backoffice.admin.base import StockroomGuardedAdmin, StockroomModelAdmin
+from backoffice.admin.base import ProductFirstSearchMixin, StockroomGuardedAdmin, StockroomModelAdmin
 from backoffice.admin.imports import DataTransferMixin
 from backoffice.forms import PostMovementForm, ReverseMovementForm
 from inventory import access, services
@@ -27,12 +27,16 @@ class WarehouseAdmin(DataTransferMixin, StockroomGuardedAdmin):
 
 
 @admin.register(StockLevel)
-class StockLevelAdmin(DataTransferMixin, StockroomModelAdmin):
+class StockLevelAdmin(ProductFirstSearchMixin, DataTransferMixin, StockroomModelAdmin):
     import_resource = "stock_counts"
     scope_field = "warehouse"
     list_display = ["product", "warehouse", "on_hand", "reserved", "available", "average_cost", "bin"]
     list_filter = ["warehouse"]
-    search_fields = ["product__sku", "product__name", "bin"]
+    search_fields = ["product__sku", "product__name", "product__barcode", "bin"]
+    search_help_text = "SKU, start of a SKU, a word of the product name, a barcode, or a bin."
+    exact_search_fields = ("bin",)
+    # Only what an index can sort: a stock list of a million rows is never sorted in memory.
+    sortable_by = ["on_hand"]
     list_select_related = ["product", "warehouse"]
     autocomplete_fields = ["product", "warehouse"]
     readonly_fields = ["product", "warehouse", "on_hand", "reserved", "average_cost"]
@@ -51,7 +55,7 @@ class StockLevelAdmin(DataTransferMixin, StockroomModelAdmin):
 
 
 @admin.register(StockMovement)
-class StockMovementAdmin(DataTransferMixin, StockroomModelAdmin):
+class StockMovementAdmin(ProductFirstSearchMixin, DataTransferMixin, StockroomModelAdmin):
     """The ledger: read-only; new lines are posted through the services."""
 
     scope_field = "warehouse"
@@ -67,7 +71,11 @@ class StockMovementAdmin(DataTransferMixin, StockroomModelAdmin):
         "created_by",
     ]
     list_filter = ["kind", "warehouse", "created_at"]
-    search_fields = ["product__sku", "reference", "reason"]
+    search_fields = ["product__sku", "product__name", "product__barcode", "reference"]
+    search_help_text = "SKU, start of a SKU, a word of the product name, a barcode, or a whole reference."
+    exact_search_fields = ("reference",)
+    # Only what an index can sort (created_at, both ways): the ledger has millions of lines.
+    sortable_by = ["created_at"]
     list_select_related = ["product", "warehouse", "created_by"]
     date_hierarchy = None
     readonly_fields = [field.name for field in StockMovement._meta.fields]

@@ -69,8 +69,9 @@ class StockLevel(models.Model):
         ]
         indexes = [
             models.Index(fields=["warehouse", "product"], name="stocklevel_wh_product_idx"),
-            # Reorder reports and the dashboard look for low on_hand first (see inventory.reports.stock).
-            models.Index(fields=["on_hand"], name="stocklevel_on_hand_idx"),
+            # Reorder reports and the dashboard look for low on_hand first (see inventory.reports.stock); the
+            # id makes it serve the stock list sorted by on hand with its tie-breaker, both ways.
+            models.Index(fields=["on_hand", "id"], name="stocklevel_on_hand_id_idx"),
         ]
 
     def __str__(self) -> str:

@@ -13,8 +13,9 @@
         var status = document.querySelector('[data-job-status-label="' + job.id + '"]');
         if (status) { status.textContent = job.status_label; }
         if (job.finished) {
-          // The page's other parts (download link, message, buttons) follow the new state once.
-          if (element.hasAttribute("data-job-reload-when-done")) { window.location.reload(); }
+          // Stop polling; the download link and buttons appear when the page is next opened.
+          element.removeAttribute("data-job-status");
+          if (job.message) { element.setAttribute("title", job.message); }
           return;
         }
         window.setTimeout(function () { poll(element); }, EVERY_MS);

@@ -1,0 +1,150 @@
+"""Admin screens at 5,000,000 movements: search, sort, filter and deep pages (issue "every screen under 300 ms").
+
+For a superuser and a user scoped to 5 warehouses, each screen's first page is
+requested through the test client (median of 5 after one warm-up), with its
+query count and the EXPLAIN (ANALYZE, BUFFERS) of its slowest statement printed.
+
+Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/stockroom_bench make bench
+"""
+
+import statistics
+import time
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+pytestmark = [pytest.mark.bench, pytest.mark.postgres]
+
+RUNS = 5
+BUDGET_MS = 300
+AUTOCOMPLETE_BUDGET_MS = 100
+
+
+@pytest.fixture(scope="module")
+def people(django_db_setup, django_db_blocker):
+    from django.contrib.auth.models import Group, User
+    from guardian.shortcuts import assign_perm
+
+    from inventory.models import Warehouse
+    from inventory.roles import MANAGER
+
+    with django_db_blocker.unblock():
+        superuser, _ = User.objects.get_or_create(
+            username="bench_screens_admin", defaults={"is_superuser": True, "is_staff": True}
+        )
+        scoped, created = User.objects.get_or_create(username="bench_screens_scoped", defaults={"is_staff": True})
+        if created:
+            scoped.groups.add(Group.objects.get(name=MANAGER))
+            for warehouse in Warehouse.objects.order_by("pk")[9::10]:
+                assign_perm("inventory.view_stock", scoped, warehouse)
+    return {"superuser": superuser, "scoped to 5 warehouses": scoped}
+
+
+@pytest.fixture(scope="module")
+def samples(django_db_setup, django_db_blocker):
+    """A real SKU, its prefix, a word of its name, a barcode and a reference from the data set."""
+    from inventory.models import Product, StockMovement
+
+    with django_db_blocker.unblock():
+        product = Product.objects.order_by("pk")[50_000]
+        barcode = Product.objects.exclude(barcode=None).values_list("barcode", flat=True).first()
+        reference = StockMovement.objects.exclude(reference="").values_list("reference", flat=True).first()
+    return {
+        "sku": product.sku,
+        "sku prefix": product.sku[: max(3, len(product.sku) - 2)],
+        "name word": product.name.split()[-1],
+        "barcode": barcode or product.sku,
+        "reference": reference or "none",
+        "no match": "zz-nothing-like-this",
+    }
+
+
+def screens(samples) -> dict[str, str]:
+    ledger, stock, products = (
+        "/admin/inventory/stockmovement/",
+        "/admin/inventory/stocklevel/",
+        "/admin/inventory/product/",
+    )
+    found = {}
+    for base, name in [(ledger, "ledger"), (stock, "stock levels"), (products, "products")]:
+        found[f"{name}: plain"] = base
+        for what in ("sku", "sku prefix", "name word", "barcode", "no match"):
+            found[f"{name}: search {what}"] = f"{base}?q={samples[what]}"
+        found[f"{name}: page 50"] = f"{base}?p=50"
+    found["ledger: search reference"] = f"{ledger}?q={samples['reference']}"
+    found["ledger: sorted by date, oldest first"] = f"{ledger}?o=1"
+    found["ledger: sorted by date, newest first"] = f"{ledger}?o=-1"
+    found["ledger: filter kind"] = f"{ledger}?kind__exact=issue"
+    found["ledger: filter warehouse"] = f"{ledger}?warehouse__id__exact=10"
+    found["ledger: filter date (past 7 days)"] = f"{ledger}?created_at__gte=LAST7"
+    found["stock levels: sorted by on hand ascending"] = f"{stock}?o=3"
+    found["stock levels: sorted by on hand descending"] = f"{stock}?o=-3"
+    found["stock levels: filter warehouse"] = f"{stock}?warehouse__id__exact=10"
+    found["products: filter unit"] = f"{products}?unit__exact=kg"
+    found["audit log"] = "/admin/audit/"
+    found["background jobs"] = "/admin/inventory/datajob/"
+    return found
+
+
+def _url(url: str) -> str:
+    if "LAST7" in url:
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        url = url.replace("LAST7", (timezone.now() - timedelta(days=7)).date().isoformat())
+    return url
+
+
+def _measure(client: Client, url: str) -> tuple[float, int, str, float]:
+    client.get(url)
+    timings = []
+    for _ in range(RUNS):
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            response = client.get(url)
+            timings.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    slowest = max(captured.captured_queries, key=lambda query: float(query["time"]))
+    return statistics.median(timings), len(captured), slowest["sql"], float(slowest["time"]) * 1000
+
+
+def _plan(sql: str) -> str:
+    if not sql.lstrip().upper().startswith("SELECT"):
+        return ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")
+        return "\n".join(f"      {row[0]}" for row in cursor.fetchall()[:12])
+
+
+@pytest.mark.django_db
+def test_every_screen_answers_its_first_page_under_300_ms(people, samples):
+    over = []
+    lines = []
+    for who, user in people.items():
+        client = Client()
+        client.force_login(user)
+        for label, url in screens(samples).items():
+            median, count, sql, slowest_ms = _measure(client, _url(url))
+            flag = "" if median < BUDGET_MS else "  <-- over budget"
+            lines.append(f"{label:<45} | {who:<22} | {median:7.1f} ms | {count:3d} queries{flag}")
+            if median >= BUDGET_MS:
+                over.append((label, who, median))
+                lines.append(f"    slowest statement {slowest_ms:.1f} ms:\n{_plan(sql)}")
+    print("\n" + "\n".join(lines))
+    assert not over, f"{len(over)} screens over {BUDGET_MS} ms: {over}"
+
+
+@pytest.mark.django_db
+def test_product_autocomplete_answers_under_100_ms(people, samples):
+    client = Client()
+    client.force_login(people["superuser"])
+    url = (
+        "/admin/autocomplete/?app_label=inventory&model_name=stockmovement&field_name=product"
+        f"&term={samples['name word']}"
+    )
+    median, count, _, _ = _measure(client, url)
+    print(f"\nproduct autocomplete ({samples['name word']!r}): {median:.1f} ms, {count} queries")
+    assert median < AUTOCOMPLETE_BUDGET_MS
