@@ -10,20 +10,10 @@ from unfold.widgets import (
     UnfoldAdminTextInputWidget,
 )
 
+from backoffice.widgets import make_safe
 from inventory import access, bounds
 from inventory.models import MovementKind, Product, StockMovement, Warehouse
 from inventory.services.submissions import EXPIRED_FORM, new_submission_key
-
-
-class ProductAutocomplete(AutocompleteSelect):
-    """The admin's autocomplete, re-shown safely after a bad value: ids that are not ids are dropped.
-
-    Django's widget filters `pk__in` with whatever was posted, so `abc` or `1e3`
-    re-rendering the form with its "Select a valid choice" error was a 500.
-    """
-
-    def optgroups(self, name, value, attr=None):
-        return super().optgroups(name, [v for v in value if str(v).isdigit() and len(str(v)) < 19], attr)
 
 
 class SubmittedOnce(forms.Form):
@@ -92,9 +82,10 @@ class PostMovementForm(SubmittedOnce):
     def __init__(self, *args, user, admin_site, **kwargs):
         super().__init__(*args, **kwargs)
         product = self.fields["product"]
-        product.widget = ProductAutocomplete(
+        product.widget = AutocompleteSelect(
             StockMovement._meta.get_field("product"), admin_site, attrs={"class": "unfold-admin-autocomplete"}
         )
+        make_safe(product.widget)
         product.queryset = product.queryset  # re-binds the new widget's choices
         operable = access.warehouses_for(user, access.OPERATE_STOCK).filter(is_active=True)
         self.fields["warehouse"].queryset = operable

@@ -374,3 +374,26 @@ def test_stock_services_raise_only_domain_errors_and_write_nothing_when_they_do(
     except services.DomainError:
         after = (StockMovement.objects.count(), list(StockLevel.objects.values_list("on_hand", "average_cost")))
         assert after == before or (kind == "set_count" and after[0] == before[0])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("bad", ["abc", "1e3", "99999999999999999999999"])
+def test_any_admin_autocomplete_given_a_non_id_is_a_form_error_not_a_500(admin_client, bad):
+    product = ProductFactory()
+    form = {
+        "sku": product.sku,
+        "name": "Renamed",
+        "category": bad,
+        "unit": "ea",
+        "cost_price": "1",
+        "sale_price": "1",
+        "reorder_point": "0",
+        "reorder_quantity": "0",
+    }
+
+    response = admin_client.post(f"/admin/inventory/product/{product.pk}/change/", form)
+
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    product.refresh_from_db()
+    assert product.name != "Renamed"

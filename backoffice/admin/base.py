@@ -23,6 +23,7 @@ from unfold.admin import ModelAdmin as UnfoldModelAdmin
 from unfold.contrib.import_export.forms import ExportForm, ImportForm, SelectableFieldsExportForm
 
 from backoffice.admin.history import AuditedHistoryMixin
+from backoffice.widgets import make_safe
 from inventory import access, selectors
 from inventory.models import Warehouse
 
@@ -217,6 +218,8 @@ class WarehouseScopedMixin:
         if allowed is not None:
             kwargs["queryset"] = allowed
         formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if formfield is not None:
+            make_safe(formfield.widget)
         if allowed is not None and formfield is not None and isinstance(formfield.widget, ForeignKeyRawIdWidget):
             formfield.widget.__class__ = _scoped_raw_id_widget_class(type(formfield.widget))
             formfield.widget.allowed = allowed
@@ -226,7 +229,10 @@ class WarehouseScopedMixin:
         allowed = self.scoped_related_queryset(request, db_field.related_model)
         if allowed is not None:
             kwargs["queryset"] = allowed
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
+        formfield = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if formfield is not None:
+            make_safe(formfield.widget)
+        return formfield
 
     # Path 6: actions receive only scoped rows; a forged selection writes nothing.
     def response_action(self, request, queryset, *args, **kwargs):
