@@ -1,12 +1,10 @@
 """A POST that changes stock or data may arrive twice; the database makes sure it applies once."""
 
 import io
-import threading
 import time
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 from django.urls import reverse
 
 from inventory import services
@@ -15,6 +13,7 @@ from inventory.models import Category, DataJob, Product, StockLevel, StockMoveme
 from inventory.services import stock as stock_services
 from inventory.services.submissions import AlreadySubmitted, once
 from tests.factories import ProductFactory, SuperuserFactory, WarehouseFactory
+from tests.threads import run_at_once
 
 POST_URL = "admin:inventory_stockmovement_add"
 COUNTS = b"sku,warehouse,counted\nP-1,A,10\n"
@@ -88,12 +87,10 @@ def test_a_refused_posting_frees_its_key_so_the_corrected_form_posts(client, cle
 def test_two_racing_posts_of_one_submission_post_once():
     user = SuperuserFactory()
     product, warehouse = ProductFactory(sku="SKU-RACE"), WarehouseFactory(code="MAIN")
-    barrier = threading.Barrier(2)
     outcomes: list[str] = []
 
     def post():
         try:
-            barrier.wait()
             with once(key="same-click", user=user, purpose="movement") as taken:
                 services.receive(user=user, product=product, warehouse=warehouse, quantity=4, unit_cost=1)
                 time.sleep(0.3)  # hold the transaction open so the second insert of the key waits on it
@@ -101,14 +98,8 @@ def test_two_racing_posts_of_one_submission_post_once():
             outcomes.append("posted")
         except AlreadySubmitted as repeat:
             outcomes.append(f"repeat: {repeat.result['message']}")
-        finally:
-            connection.close()
 
-    threads = [threading.Thread(target=post) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_at_once(post)
 
     assert sorted(outcomes) == ["posted", "repeat: posted"]
     assert StockLevel.objects.get(product=product).on_hand == 4
@@ -163,24 +154,16 @@ def test_two_racing_reversals_of_a_transfer_reverse_it_once(monkeypatch):
         return result
 
     monkeypatch.setattr(stock_services, "_apply", slow_apply)
-    barrier = threading.Barrier(2)
     outcomes: list[str] = []
 
     def reverse_it():
         try:
-            barrier.wait()
             services.reverse_movement(user=user, movement=StockMovement.objects.get(pk=out_leg.pk))
             outcomes.append("reversed")
         except services.DomainError as error:
             outcomes.append(error.message)
-        finally:
-            connection.close()
 
-    threads = [threading.Thread(target=reverse_it) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_at_once(reverse_it)
 
     assert sorted(outcomes) == ["This movement has already been reversed.", "reversed"]
     assert StockMovement.objects.filter(reverses__isnull=False).count() == 2  # one per leg
@@ -205,20 +188,11 @@ def test_two_racing_counts_of_a_new_level_set_it_once(monkeypatch):
         return movement
 
     monkeypatch.setattr(stock_services, "adjust", slow_adjust)
-    barrier = threading.Barrier(2)
 
     def count():
-        try:
-            barrier.wait()
-            services.set_count(user=user, product=product, warehouse=warehouse, counted=10)
-        finally:
-            connection.close()
+        services.set_count(user=user, product=product, warehouse=warehouse, counted=10)
 
-    threads = [threading.Thread(target=count) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_at_once(count)
 
     assert StockLevel.objects.get(product=product, warehouse=warehouse).on_hand == 10
     assert StockMovement.objects.filter(product=product).count() == 1
@@ -232,12 +206,10 @@ def test_two_racing_confirms_of_one_count_preview_apply_once():
     warehouse = WarehouseFactory(code="A")
     product = ProductFactory(sku="P-1")
     plan = preview_import("stock_counts", COUNTS, user=user, filename="counts.csv")
-    barrier = threading.Barrier(2)
     outcomes: list[str] = []
 
     def confirm():
         try:
-            barrier.wait()
             apply_import(
                 "stock_counts",
                 COUNTS,
@@ -249,14 +221,8 @@ def test_two_racing_confirms_of_one_count_preview_apply_once():
             outcomes.append("applied")
         except AlreadySubmitted as repeat:
             outcomes.append(repeat.message)
-        finally:
-            connection.close()
 
-    threads = [threading.Thread(target=confirm) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_at_once(confirm)
 
     assert sorted(outcomes) == [
         "applied",

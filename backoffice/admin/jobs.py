@@ -17,13 +17,11 @@ from inventory.services import jobs as job_services
 def progress_text(job: DataJob) -> str:
     if job.status == DataJob.Status.QUEUED:
         return "Waiting for a worker"
-    if job.percent is None or job.rows_total is None:
-        text = f"{job.rows_done:,} rows"
-    else:
-        text = f"{job.percent}% ({job.rows_done:,} of {job.rows_total:,})"
     if job.status in (DataJob.Status.FAILED, DataJob.Status.CANCELLED):
         return f"Stopped at {job.rows_done:,} rows" if job.rows_done else "Stopped before any row"
-    return text
+    if job.percent is None or job.rows_total is None:
+        return f"{job.rows_done:,} rows"
+    return f"{job.percent}% ({job.rows_done:,} of {job.rows_total:,})"
 
 
 @admin.register(DataJob)

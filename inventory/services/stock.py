@@ -108,16 +108,17 @@ def _apply(legs: list[_Leg], *, user, reference: str, reason: str, at: datetime 
     # The acting user also covers the stock level a first receipt creates.
     with transaction.atomic(), audit.acting(user, _change_reason(legs[0].kind, reference, reason)):
         levels = _lock_levels(legs)
+        balance = bounds.balance()
         movements = []
         source_costs: dict[int, Decimal] = {}
         for leg in legs:
             level = levels.get((leg.product.pk, leg.warehouse.pk))
             on_hand = level.on_hand if level else Decimal("0")
             new_on_hand = on_hand + leg.quantity
-            if not bounds.balance().fits(new_on_hand):
+            if not balance.fits(new_on_hand):
                 raise DomainError(
                     f"{leg.warehouse.code} would hold {format_quantity(new_on_hand)} × {leg.product.sku}; "
-                    f"{bounds.balance().message}"
+                    f"{balance.message}"
                 )
             if new_on_hand < 0:
                 verb = {MovementKind.TRANSFER_OUT: "transfer", MovementKind.ADJUSTMENT: "remove"}.get(leg.kind, "issue")
