@@ -66,6 +66,13 @@ def sidebar_navigation(request) -> list[dict]:
                     "permission": lambda request: access.can_manage_access(request.user),
                 },
                 _link("Access log", "history", "admin:inventory_accessevent_changelist", "inventory.view_accessevent"),
+                _link(
+                    "Security events",
+                    "shield",
+                    "admin:inventory_securityevent_changelist",
+                    "inventory.view_securityevent",
+                ),
+                _link("Sign-in lockouts", "lock", "admin:axes_accessattempt_changelist", "axes.view_accessattempt"),
             ],
         },
         {"title": "Audit", "items": [_link("Audit log", "history", "admin:audit_log", "inventory.view_auditentry")]},

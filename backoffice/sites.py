@@ -17,6 +17,7 @@ class StockroomAdminSite(UnfoldAdminSite):
         # Imported here: this class is loaded before the app registry is ready.
         from backoffice import access_console
         from backoffice.reports.views import report_urls
+        from backoffice.views import two_factor
         from backoffice.views.audit import audit_log_export, audit_log_view
 
         return [
@@ -30,6 +31,16 @@ class StockroomAdminSite(UnfoldAdminSite):
             ),
             path("audit/", self.admin_view(audit_log_view), {"admin_site": self}, name="audit_log"),
             path("audit/export/", self.admin_view(audit_log_export), {"admin_site": self}, name="audit_log_export"),
+            path(
+                "two-factor/",
+                self.admin_view(partial(two_factor.enrol_view, admin_site=self)),
+                name="two_factor_enrol",
+            ),
+            path(
+                "two-factor/verify/",
+                self.admin_view(partial(two_factor.verify_view, admin_site=self)),
+                name="two_factor_verify",
+            ),
             *report_urls(self),
             *super().get_urls(),
         ]

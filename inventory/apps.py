@@ -6,15 +6,15 @@ class InventoryConfig(AppConfig):
     verbose_name = "Inventory"
 
     def ready(self):
-        from django.contrib.auth.models import User
+        from django.contrib.auth.models import Group, User
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
         from inventory import (
             audit,  # noqa: F401  (connects the audit log receivers)
             reports,  # noqa: F401  (registers report exporters for the background worker)
         )
-        from inventory.models import WarehouseGroupPermission, WarehouseUserPermission
-        from inventory.services import access
+        from inventory.models import AccessEvent, WarehouseGroupPermission, WarehouseUserPermission
+        from inventory.services import access, security
 
         # Every access change is recorded, whichever door it came through.
         for grant_model in (WarehouseUserPermission, WarehouseGroupPermission):
@@ -24,4 +24,11 @@ class InventoryConfig(AppConfig):
             )
         m2m_changed.connect(
             access.record_membership_changed, sender=User.groups.through, dispatch_uid="membership_changed"
+        )
+        # Access and role changes also reach the security log.
+        post_save.connect(security.record_access_event, sender=AccessEvent, dispatch_uid="access_event_security")
+        m2m_changed.connect(
+            security.record_role_permissions_changed,
+            sender=Group.permissions.through,
+            dispatch_uid="role_permissions_security",
         )

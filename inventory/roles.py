@@ -51,6 +51,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "import_warehouse",
         "export_warehouse",
         "view_accessevent",
+        "view_securityevent",
+        "export_securityevent",
+        "axes.view_accessattempt",
+        "axes.delete_accessattempt",
         "view_auditentry",
         "export_auditentry",
         # Grants and revokes warehouse access (inventory.access.MANAGE_ACCESS_PERMISSIONS).
@@ -87,6 +91,6 @@ def migrate_roles(apps, schema_editor) -> None:
     from django.contrib.auth.management import create_permissions
 
     # Permissions are normally created after all migrations; the roles need them now.
-    for app_label in ("auth", "inventory"):
+    for app_label in ("auth", "inventory", "axes"):
         create_permissions(global_apps.get_app_config(app_label), verbosity=0)
     sync_roles(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))

@@ -52,6 +52,10 @@ class AuditedHistoryMixin:
 
     def history_view(self, request, object_id, extra_context=None):
         self._visible_object_or_404(request, object_id)
+        # simple-history links each author to their user page; only link it for those who may open it
+        # (a clerk following it met a 403, now also a security event). An empty view name renders no link.
+        if not request.user.has_perm("auth.change_user"):
+            extra_context = {**(extra_context or {}), "admin_user_view": ""}
         return super().history_view(request, object_id, extra_context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):

@@ -4,6 +4,7 @@ from inventory.models.access import AccessEvent, WarehouseGroupPermission, Wareh
 from inventory.models.audit import AuditEntry
 from inventory.models.catalog import Category, Product, Supplier, normalize_sku
 from inventory.models.jobs import DataJob
+from inventory.models.security import SecurityEvent, UserSession
 from inventory.models.stock import MovementKind, StockLevel, StockMovement, Warehouse
 from inventory.models.submissions import Submission
 
@@ -14,10 +15,12 @@ __all__ = [
     "DataJob",
     "MovementKind",
     "Product",
+    "SecurityEvent",
     "StockLevel",
     "StockMovement",
     "Submission",
     "Supplier",
+    "UserSession",
     "Warehouse",
     "WarehouseGroupPermission",
     "WarehouseUserPermission",
