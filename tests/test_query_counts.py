@@ -91,3 +91,126 @@ def test_the_audit_log_costs_the_same_with_10_or_50_entries(admin_client, superu
 
     assert AuditEntry.objects.count() >= 50
     assert large == small
+
+
+def _many(kind: str, count: int, user) -> None:
+    """`count` more rows of the kind each remaining changelist shows."""
+    from axes.models import AccessAttempt
+    from django.contrib.auth.models import Group
+
+    from inventory.models import AccessEvent, Category, SecurityEvent
+
+    if kind == "category":
+        parent = Category.objects.first() or Category.objects.create(name="Root")
+        Category.objects.bulk_create(Category(name=f"Cat {user.pk}-{n}-{count}", parent=parent) for n in range(count))
+    elif kind == "warehouse":
+        start = Warehouse.objects.count()
+        Warehouse.objects.bulk_create(
+            Warehouse(code=f"Q{start + n:04d}", name=f"Site {start + n}") for n in range(count)
+        )
+    elif kind == "accessevent":
+        group = Group.objects.first()
+        AccessEvent.objects.bulk_create(
+            AccessEvent(action="join", actor=user, user=user, group=group) for _ in range(count)
+        )
+    elif kind == "securityevent":
+        SecurityEvent.objects.bulk_create(
+            SecurityEvent(kind="sign_in", outcome="success", user=user, username=user.username) for _ in range(count)
+        )
+    elif kind == "accessattempt":
+        start = AccessAttempt.objects.count()
+        AccessAttempt.objects.bulk_create(
+            AccessAttempt(
+                username=f"guess{start + n}",
+                ip_address="10.0.0.1",
+                failures_since_start=1,
+                get_data="",
+                post_data="",
+                http_accept="",
+                path_info="/admin/login/",
+                user_agent="x",
+            )
+            for n in range(count)
+        )
+    elif kind == "user":
+        from tests.factories import UserFactory
+
+        clerk_group = Group.objects.get(name="Clerk")
+        for _ in range(count):
+            UserFactory(roles=[]).groups.add(clerk_group)
+    elif kind == "group":
+        start = Group.objects.count()
+        Group.objects.bulk_create(Group(name=f"Team {start + n}") for n in range(count))
+
+
+MORE_LISTS = {
+    "category": "/admin/inventory/category/",
+    "warehouse": "/admin/inventory/warehouse/",
+    "accessevent": "/admin/inventory/accessevent/",
+    "securityevent": "/admin/inventory/securityevent/",
+    "accessattempt": "/admin/axes/accessattempt/",
+    "user": "/admin/auth/user/",
+    "group": "/admin/auth/group/",
+}
+
+
+@pytest.mark.parametrize("kind", list(MORE_LISTS))
+def test_every_other_changelist_costs_the_same_with_10_or_50_rows(admin_client, superuser, kind):
+    _many(kind, 10, superuser)
+    small = queries(admin_client, MORE_LISTS[kind])
+    _many(kind, 40, superuser)
+    large = queries(admin_client, MORE_LISTS[kind])
+
+    assert large == small, f"{kind}: {small} queries with 10 rows, {large} with 50"
+
+
+def _change_page_with(kind: str, related: int, user) -> str:
+    """The change page of one object with `related` rows hanging off it."""
+    from django.contrib.auth.models import Group
+
+    from inventory.models import Category
+    from tests.factories import UserFactory
+
+    if kind == "category":
+        category = Category.objects.create(name=f"Holds {related}")
+        for _ in range(related):
+            ProductFactory(category=category)
+        return f"/admin/inventory/category/{category.pk}/change/"
+    if kind == "supplier":
+        supplier = SupplierFactory()
+        for _ in range(related):
+            ProductFactory(default_supplier=supplier)
+        return f"/admin/inventory/supplier/{supplier.pk}/change/"
+    if kind == "warehouse":
+        warehouse = WarehouseFactory(code=f"HOLD{related}")
+        product = ProductFactory()
+        for _ in range(related):
+            services.receive(user=user, product=product, warehouse=warehouse, quantity=1, unit_cost=1)
+        return f"/admin/inventory/warehouse/{warehouse.pk}/change/"
+    if kind == "user":
+        member = UserFactory()
+        start = Group.objects.count()
+        groups = Group.objects.bulk_create(Group(name=f"Crew {start + n}") for n in range(related))
+        member.groups.add(*groups)
+        return f"/admin/auth/user/{member.pk}/change/"
+    if kind == "group":
+        group = Group.objects.create(name=f"Big {related}")
+        for _ in range(related):
+            UserFactory().groups.add(group)
+        return f"/admin/auth/group/{group.pk}/change/"
+    if kind == "stockmovement":
+        product, warehouse = ProductFactory(), WarehouseFactory(code=f"MV{related}")
+        for _ in range(related):
+            movement = services.receive(user=user, product=product, warehouse=warehouse, quantity=1, unit_cost=1)
+        return f"/admin/inventory/stockmovement/{movement.pk}/change/"
+    raise AssertionError(kind)
+
+
+@pytest.mark.parametrize("kind", ["category", "supplier", "warehouse", "user", "group", "stockmovement"])
+def test_a_change_page_costs_the_same_with_10_or_200_related_rows(admin_client, superuser, kind):
+    few = _change_page_with(kind, 10, superuser)
+    admin_client.get(few)  # once first: the session's one-time checks and cold caches are not the page's
+    small = queries(admin_client, few)
+    large = queries(admin_client, _change_page_with(kind, 200, superuser))
+
+    assert large == small, f"{kind}: {small} queries with 10 related rows, {large} with 200"
