@@ -108,6 +108,11 @@ def missing_warehouses(user, permission: str, warehouse_ids: Iterable[int]) -> s
     return set(warehouse_ids) - set(ids)
 
 
+def not_one_of_yours(value) -> str:
+    """What a user who named a warehouse outside their scope is told: the same words as for one that does not exist."""
+    return f"Warehouse {value} is not one of yours."
+
+
 def strongest_permission(codenames: Iterable[str]) -> str | None:
     """The strongest warehouse permission among `codenames` (manage > operate > view), or None."""
     held = set(codenames)

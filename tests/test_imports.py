@@ -321,7 +321,7 @@ def test_unknown_sku_and_warehouse_in_counts_are_row_errors(client, manager, sto
     response = upload(client, "stocklevel", "counts_unknown_sku_warehouse.csv")
     assert error_rows(response) == [
         (2, "sku", "SKU NOPE-1 does not exist."),
-        (3, "warehouse", "Warehouse ZZ does not exist."),
+        (3, "warehouse", "Warehouse ZZ is not one of yours."),
     ]
     assert not StockMovement.objects.exists()
 
@@ -329,10 +329,8 @@ def test_unknown_sku_and_warehouse_in_counts_are_row_errors(client, manager, sto
 def test_count_row_for_a_warehouse_outside_scope_is_an_error_and_nothing_is_written(client, manager, stocked):
     client.force_login(manager)
     response = upload(client, "stocklevel", "counts_out_of_scope.csv")
-    assert error_rows(response) == [
-        (3, "warehouse", "You may not count stock in warehouse B: it is outside your warehouses.")
-    ]
-    assert "outside your warehouses" in response.content.decode()
+    assert error_rows(response) == [(3, "warehouse", "Warehouse B is not one of yours.")]
+    assert "Warehouse B is not one of yours." in response.content.decode()
     with pytest.raises(Exception, match="problems were found"):
         apply_import("stock_counts", (DATA / "counts_out_of_scope.csv").read_bytes(), user=manager)
     assert not StockMovement.objects.exists() and not StockLevel.objects.exists()
@@ -341,9 +339,19 @@ def test_count_row_for_a_warehouse_outside_scope_is_an_error_and_nothing_is_writ
 def test_warehouse_import_cannot_change_a_warehouse_outside_scope(manager, warehouse_a, warehouse_b):
     manager.user_permissions.add(*_perms("import_warehouse", "view_warehouse"))
     plan = preview_import("warehouses", b"code,name\nA,Alpha 2\nB,Bravo 2\n", user=manager)
-    assert [(e.row, e.message) for e in plan.errors] == [
-        (3, "You may not change warehouse B: it is outside your warehouses.")
-    ]
+    assert [(e.row, e.message) for e in plan.errors] == [(3, "Warehouse B is not one of yours.")]
+
+
+def test_count_rows_naming_an_unknown_or_an_out_of_scope_warehouse_read_the_same(client, manager, stocked):
+    client.force_login(manager)
+
+    response = upload(client, "stocklevel", "counts.csv", b"sku,warehouse,counted\nP-1,B,5\nP-2,NORTH,5\n")
+
+    page = response.content.decode()
+    assert "Warehouse B is not one of yours." in page
+    assert "Warehouse NORTH is not one of yours." in page
+    assert "does not exist" not in page and "outside your warehouses" not in page
+    assert not StockMovement.objects.exists()
 
 
 def _perms(*codenames):

@@ -410,7 +410,7 @@ def _plan_model(resource: Resource, parsed: ParsedFile, plan: Plan, user) -> Non
         current = existing.get(key)
         if current is not None:
             if scope is not None and scope is not access.ALL and current[0] not in scope:
-                plan.error(number, resource.key, f"You may not change warehouse {key}: it is outside your warehouses.")
+                plan.error(number, resource.key, access.not_one_of_yours(key))
                 continue
             stored = current[1]
             changed = {name: value for name, value in given.items() if not _same(value, stored[position[name]])}
@@ -607,11 +607,9 @@ def _plan_counts(rows: list[tuple[int, dict]], plan: Plan, user) -> None:
             problems.append(("sku", f"SKU {sku} does not exist."))
         elif not products[sku][1]:
             problems.append(("sku", f"{sku} is inactive; activate it before counting it."))
-        if code not in warehouses:
-            problems.append(("warehouse", f"Warehouse {code} does not exist."))
-        elif scope is not access.ALL and warehouses[code][0] not in scope:
-            message = f"You may not count stock in warehouse {code}: it is outside your warehouses."
-            problems.append(("warehouse", message))
+        if code not in warehouses or (scope is not access.ALL and warehouses[code][0] not in scope):
+            # An unknown code and one outside the user's scope read the same: a row says nothing of other warehouses.
+            problems.append(("warehouse", access.not_one_of_yours(code)))
         elif not warehouses[code][1]:
             problems.append(("warehouse", f"Warehouse {code} is inactive."))
         if counted is None:
