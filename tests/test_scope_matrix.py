@@ -391,6 +391,22 @@ def test_report_viewer_cannot_post_movements_even_where_they_see_stock(client, w
         services.receive(user=viewer, product=world["hammer"], warehouse=world["alpha"], quantity=1, unit_cost=1)
 
 
+def test_refused_reversal_of_a_transfer_does_not_name_the_other_warehouse(scoped_client, superuser, world):
+    out_leg, _ = services.transfer(
+        user=superuser, product=world["hammer"], source=world["alpha"], destination=world["bravo"], quantity=2
+    )
+
+    response = scoped_client.post(
+        f"/admin/inventory/stockmovement/{out_leg.pk}/reverse/", {"submission_key": "k1"}, follow=True
+    )
+
+    assert "This movement touches a warehouse that is not one of yours; you cannot reverse it." in (
+        response.content.decode()
+    )
+    assert_no_leak(response)
+    assert not StockMovement.objects.filter(reverses__isnull=False).exists()
+
+
 # 8. dashboard and report figures
 
 

@@ -20,6 +20,7 @@ from inventory.services.errors import DomainError, InsufficientStock, NotAllowed
 
 QUANTITY_STEP = Decimal("0.001")
 ALREADY_REVERSED = "This movement has already been reversed."
+TOUCHES_UNSEEN_WAREHOUSE = "This movement touches a warehouse that is not one of yours; you cannot reverse it."
 COST_STEP = Decimal("0.0001")
 
 
@@ -301,7 +302,11 @@ def reverse_movement(*, user, movement: StockMovement, reason: str = "") -> list
             if StockMovement.objects.filter(reverses__in=originals).exists():
                 raise DomainError(ALREADY_REVERSED)
             warehouses = [original.warehouse for original in originals]
-            _require(user, "post_adjustment", access.MANAGE_STOCK, warehouses, "reverse movements")
+            # The user chose a movement, not its warehouses: a refusal names only the warehouses they can see.
+            seen = [w for w in warehouses if access.has_warehouse_permission(user, access.VIEW_STOCK, w)]
+            _require(user, "post_adjustment", access.MANAGE_STOCK, seen, "reverse movements")
+            if len(seen) < len(warehouses):
+                raise NotAllowed(TOUCHES_UNSEEN_WAREHOUSE)
             # Inbound reversals come off first so a transfer's destination is checked before its source is refilled.
             movements = []
             for original in sorted(originals, key=lambda m: -m.quantity):
