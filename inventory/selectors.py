@@ -1,8 +1,10 @@
 """Reads that several screens and commands share."""
 
+from django.contrib.auth import get_user_model
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
+from inventory import access
 from inventory.models import Product, StockLevel, StockMovement
 
 # Searching stock by product resolves at most this many products first, then filters by their ids.
@@ -54,3 +56,19 @@ def movements_without_level() -> QuerySet:
         .values("product__sku", "warehouse__code")
         .annotate(total=Sum("quantity"))
     )
+
+
+def movement_posters(user) -> QuerySet:
+    """Staff who posted a movement in a warehouse `user` may see (every staff member for superusers), by username.
+
+    One query: an EXISTS per user through the ledger's created_by index, never a scan of the ledger
+    or a query per user.
+    """
+    staff = get_user_model().objects.filter(is_staff=True).order_by("username")
+    warehouse_ids = access.warehouse_ids_for(user, access.VIEW_STOCK)
+    if warehouse_ids is access.ALL:
+        return staff
+    if not warehouse_ids:
+        return staff.none()
+    posted = StockMovement.objects.filter(created_by=OuterRef("pk"), warehouse_id__in=sorted(warehouse_ids))
+    return staff.filter(Exists(posted))

@@ -14,7 +14,8 @@ from backoffice.views.audit import PAGE_SIZE
 from inventory import services
 from inventory.exports import escape_formula
 from inventory.models import AccessEvent, AuditEntry
-from tests.factories import ProductFactory, StockLevelFactory, SupplierFactory
+from inventory.roles import CLERK
+from tests.factories import ProductFactory, StockLevelFactory, SupplierFactory, UserFactory, grant
 
 pytestmark = pytest.mark.django_db
 
@@ -68,6 +69,31 @@ def test_an_unknown_user_filter_says_so(admin_client):
     response = admin_client.get("/admin/audit/", {"user": "nobody"})
 
     assert "There is no user “nobody”." in response.content.decode()
+
+
+def test_user_filter_offers_only_people_who_acted_in_the_viewers_warehouses(
+    client, manager, clerk, warehouse_a, warehouse_b
+):
+    bravo_clerk = UserFactory(username="bravo_clerk", roles=[CLERK])
+    grant(bravo_clerk, "operate_stock", warehouse_b)
+    product = ProductFactory()
+    services.receive(user=clerk, product=product, warehouse=warehouse_a, quantity=2, unit_cost=1)
+    services.receive(user=bravo_clerk, product=product, warehouse=warehouse_b, quantity=2, unit_cost=1)
+    client.force_login(manager)
+
+    page = client.get("/admin/audit/").content.decode()
+    forged = client.get("/admin/audit/", {"user": "bravo_clerk"})
+
+    assert '<option value="clerk_a">clerk_a</option>' in page
+    assert "bravo_clerk" not in page
+    assert "There is no user “bravo_clerk”." in forged.content.decode()
+    assert log_rows(forged) == []
+
+
+def test_superuser_is_offered_every_user_in_the_audit_log_filter(admin_client, clerk):
+    page = admin_client.get("/admin/audit/").content.decode()
+
+    assert '<option value="clerk_a">clerk_a</option>' in page
 
 
 def test_each_row_links_to_the_object_history(admin_client):

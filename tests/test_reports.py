@@ -15,7 +15,7 @@ from inventory.models import DataJob, StockLevel
 from inventory.reports import MovementLedgerReport, ReorderSuggestionsReport, StockOnHandReport, ValuationReport
 from inventory.reports.stock import suggested_order
 from inventory.roles import CLERK, REPORT_VIEWER
-from tests.factories import CategoryFactory, ProductFactory, SupplierFactory, UserFactory
+from tests.factories import CategoryFactory, ProductFactory, SupplierFactory, UserFactory, grant
 
 pytestmark = pytest.mark.django_db
 
@@ -270,6 +270,32 @@ def test_ledger_is_scoped_to_the_viewer(client, report_viewer, stock):
     client.force_login(report_viewer)
     rows, _ = page_rows(client, "movement_ledger")
     assert {row[4] for row in rows} == {"A"}
+
+
+def test_ledger_posted_by_offers_only_people_who_posted_in_the_viewers_warehouses(
+    client, report_viewer, superuser, stock, warehouse_b
+):
+    bravo_clerk = UserFactory(username="bravo_clerk", roles=[CLERK])
+    grant(bravo_clerk, "operate_stock", warehouse_b)
+    services.receive(user=bravo_clerk, product=stock["bucket"], warehouse=warehouse_b, quantity=1, unit_cost=1)
+    client.force_login(report_viewer)
+
+    _, response = page_rows(client, "movement_ledger")
+    forged = client.get(reverse("admin:report_movement_ledger"), {"user": bravo_clerk.pk})
+
+    page = response.content.decode()
+    assert f'<option value="{superuser.pk}">{superuser.username}</option>' in page
+    assert "bravo_clerk" not in page
+    assert "Select a valid choice" in forged.content.decode()
+    assert forged.context["page"].rows == []
+
+
+def test_superuser_is_offered_every_poster_in_the_ledger(admin_client, stock):
+    never_posted = UserFactory(username="never_posted")
+
+    _, response = page_rows(admin_client, "movement_ledger")
+
+    assert f'<option value="{never_posted.pk}">never_posted</option>' in response.content.decode()
 
 
 # --- permissions, empty states ---------------------------------------------------------------------

@@ -17,7 +17,6 @@ from unfold.widgets import (
     UnfoldAdminIntegerFieldWidget,
     UnfoldAdminSelectWidget,
     UnfoldAdminSingleDateWidget,
-    UnfoldAdminTextInputWidget,
 )
 
 from inventory import audit
@@ -32,7 +31,16 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 class AuditLogFilterForm(forms.Form):
     """Filters of the audit log; every field is optional."""
 
-    user = forms.CharField(required=False, widget=UnfoldAdminTextInputWidget, help_text="Username of who acted.")
+    user = forms.ModelChoiceField(
+        queryset=get_user_model().objects.none(),
+        required=False,
+        to_field_name="username",
+        empty_label="Anyone",
+        widget=UnfoldAdminSelectWidget,
+        help_text="Who acted.",
+        # A user the viewer may not see reads the same as one that does not exist.
+        error_messages={"invalid_choice": "There is no user “%(value)s”."},
+    )
     model = forms.ChoiceField(required=False, widget=UnfoldAdminSelectWidget)
     object_id = forms.IntegerField(required=False, min_value=1, label="Object id", widget=UnfoldAdminIntegerFieldWidget)
     action = forms.ChoiceField(
@@ -41,21 +49,13 @@ class AuditLogFilterForm(forms.Form):
     date_from = forms.DateField(required=False, label="From", widget=UnfoldAdminSingleDateWidget)
     date_to = forms.DateField(required=False, label="To", widget=UnfoldAdminSingleDateWidget)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, viewer, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = audit.visible_actors(viewer)
         models = sorted(audit.logged_models(), key=lambda model: str(model._meta.verbose_name_plural))
         self.fields["model"].choices = [("", "Any model")] + [
             (model._meta.label_lower, capfirst(model._meta.verbose_name_plural)) for model in models
         ]
-
-    def clean_user(self):
-        username = self.cleaned_data["user"].strip()
-        if not username:
-            return None
-        user = get_user_model().objects.filter(username__iexact=username).first()
-        if user is None:
-            raise forms.ValidationError(f"There is no user “{username}”.")
-        return user
 
     def clean(self):
         data = super().clean()
@@ -107,7 +107,7 @@ def _older_than(entries: QuerySet[AuditEntry], cursor: str) -> QuerySet[AuditEnt
 def _filtered(request) -> tuple[AuditLogFilterForm, QuerySet[AuditEntry]]:
     if not (request.user.is_superuser or request.user.has_perm("inventory.view_auditentry")):
         raise PermissionDenied
-    form = AuditLogFilterForm(request.GET or None)
+    form = AuditLogFilterForm(request.GET or None, viewer=request.user)
     entries = audit.visible_entries(request.user)
     if form.is_bound:
         entries = form.apply(entries) if form.is_valid() else entries.none()

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Case, F, Max, Q, Sum, Value, When, Window
 from django.utils import timezone
 
-from inventory import access
+from inventory import access, selectors
 from inventory.exports import exporter
 from inventory.models import MovementKind, Product, StockMovement, Warehouse
 from inventory.models.catalog import normalize_sku
@@ -23,9 +23,12 @@ class LedgerFilterForm(ReportFilterForm):
     kind = forms.ChoiceField(choices=[("", "Any kind"), *MovementKind.choices], required=False)
     product = forms.CharField(required=False, label="Product SKU", max_length=64)
     warehouse = forms.ModelChoiceField(queryset=Warehouse.objects.none(), required=False)
-    user = forms.ModelChoiceField(
-        queryset=get_user_model().objects.filter(is_staff=True).order_by("username"), required=False, label="Posted by"
-    )
+    user = forms.ModelChoiceField(queryset=get_user_model().objects.none(), required=False, label="Posted by")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        # Only people who posted where the viewer can look: the list names no one from other warehouses.
+        self.fields["user"].queryset = selectors.movement_posters(user)
 
     def clean_product(self):
         sku = normalize_sku(self.cleaned_data.get("product", ""))
