@@ -121,6 +121,26 @@ def test_filtering_by_other_warehouse_in_the_url_shows_none_of_its_rows(scoped_c
     assert world[model][1].pk not in [obj.pk for obj in response.context["cl"].result_list]
 
 
+@pytest.mark.parametrize("model", ["stocklevel", "stockmovement"])
+@pytest.mark.parametrize("forged", ["other", "missing"])
+@pytest.mark.parametrize("lookup", ["warehouse__id__exact", "warehouse", "warehouse__in"])
+def test_filtering_by_other_warehouse_in_the_url_says_so_and_shows_nothing(scoped_client, world, model, forged, lookup):
+    sent = world["bravo"].pk if forged == "other" else 999_999
+
+    response = scoped_client.get(url(model, "changelist"), {lookup: sent})
+
+    assert f"Warehouse {sent} is not one of yours. Showing nothing." in response.content.decode()
+    assert list(response.context["cl"].result_list) == []
+    assert_no_leak(response)
+
+
+def test_filtering_by_own_warehouse_in_the_url_shows_its_rows_without_a_message(scoped_client, world):
+    response = scoped_client.get(url("stocklevel", "changelist"), {"warehouse__id__exact": world["alpha"].pk})
+
+    assert [obj.pk for obj in response.context["cl"].result_list] == [world["stocklevel"][0].pk]
+    assert "is not one of yours" not in response.content.decode()
+
+
 def test_user_without_any_grant_sees_no_stock(client, world):
     user = UserFactory(username="nowhere", roles=[MANAGER])
     client.force_login(user)

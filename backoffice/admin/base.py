@@ -16,6 +16,7 @@ from django.db import connections
 from django.db.models import DateTimeField, ExpressionWrapper, F, Q, QuerySet, Value
 from django.http import Http404
 from django.utils.functional import cached_property
+from django.utils.text import capfirst
 from guardian.admin import GuardedModelAdmin
 from import_export.admin import ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
@@ -69,14 +70,49 @@ def _plan_row_estimate(queryset: QuerySet) -> int:
 
 
 class ScopedRelatedChoicesMixin:
-    """Offers only the related rows (warehouses, stock levels) the user may see as filter choices."""
+    """Offers only the related rows (warehouses, stock levels) the user may see as filter choices.
+
+    A URL naming another one (`?warehouse__id__exact=<other id>`) shows no rows and says so, in the
+    same words whether that row is outside the user's scope or does not exist.
+    """
+
+    is_scoped = False
 
     def field_choices(self, field, request, model_admin):
         allowed = model_admin.scoped_related_queryset(request, field.related_model)
         if allowed is None:
             return super().field_choices(field, request, model_admin)
+        self.is_scoped = True
         ordering = self.field_admin_ordering(field, request, model_admin)
         return field.get_choices(include_blank=False, ordering=ordering, limit_choices_to={"pk__in": allowed})
+
+    def expected_parameters(self):
+        # Every spelling of "these related rows" Django would accept in a URL, so each is checked.
+        path, target = self.field_path, self.field.target_field.name
+        spellings = [path, f"{path}__exact", f"{path}__{target}", f"{path}__in", f"{path}__{target}__in"]
+        return [*super().expected_parameters(), *spellings]
+
+    def has_output(self):
+        # Django leaves out a filter with a single choice and then never applies its parameter, so a
+        # user with one warehouse would be shown their own rows for any warehouse the URL names.
+        return super().has_output() or any(key != self.lookup_kwarg_isnull for key in self.used_parameters)
+
+    def queryset(self, request, queryset):
+        offered = {str(pk) for pk, _ in self.lookup_choices}
+        refused = [value for value in self._named_values() if value not in offered] if self.is_scoped else []
+        if refused:
+            messages.error(request, f"{capfirst(self.title)} {refused[0]} is not one of yours. Showing nothing.")
+            return queryset.none()
+        return super().queryset(request, queryset)
+
+    def _named_values(self) -> list[str]:
+        named = []
+        for key, values in self.used_parameters.items():
+            if key == self.lookup_kwarg_isnull:
+                continue
+            for value in values:
+                named.extend(value if isinstance(value, list) else [value])
+        return named
 
 
 class ScopedRelatedFieldListFilter(ScopedRelatedChoicesMixin, RelatedFieldListFilter):
