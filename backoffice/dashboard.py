@@ -9,21 +9,20 @@ from unfold.widgets import SELECT_CLASSES
 from inventory import access
 from inventory.models import Warehouse
 from inventory.reports import dashboard_figures
+from inventory.reports.base import ReportFilterForm
 
 VIEW_PERMISSION = "inventory.view_reports"
 
 
-class DashboardFilterForm(forms.Form):
+class DashboardFilterForm(ReportFilterForm):
+    """The reports' warehouse filter: the viewer's warehouses, and the same words for any other."""
+
     warehouse = forms.ModelChoiceField(
         queryset=Warehouse.objects.none(),
         required=False,
         empty_label="All my warehouses",
         widget=forms.Select(attrs={"class": " ".join(SELECT_CLASSES)}),
     )
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["warehouse"].queryset = access.warehouses_for(user, access.VIEW_STOCK).order_by("code")
 
 
 def dashboard_callback(request, context: dict) -> dict:
@@ -34,7 +33,10 @@ def dashboard_callback(request, context: dict) -> dict:
     if not access.warehouses_for(user, access.VIEW_STOCK).exists():
         return {**context, "dashboard": {"state": "no_warehouse"}}
     form = DashboardFilterForm(request.GET or None, user=user)
-    warehouse = form.cleaned_data.get("warehouse") if form.is_valid() else None
+    if form.is_bound and not form.is_valid():
+        # A warehouse the viewer cannot pick shows no figures at all, not those of all their warehouses.
+        return {**context, "dashboard": {"state": "refused", "form": form}}
+    warehouse = form.cleaned_data.get("warehouse") if form.is_bound else None
     figures = dashboard_figures(user, warehouse)
     return {
         **context,

@@ -53,11 +53,26 @@ def test_manager_of_a_sees_only_a_on_the_dashboard(client, manager, activity):
     assert "24.00" in html and "BUCKET" not in html and "700.00" not in html
 
 
-def test_manager_cannot_pick_another_warehouse_in_the_dashboard_filter(client, manager, warehouse_b, activity):
+def test_manager_is_offered_only_their_own_warehouses_in_the_dashboard_filter(client, manager, activity):
     client.force_login(manager)
-    response = client.get(reverse("admin:index"), {"warehouse": warehouse_b.pk})
-    assert response.context["dashboard"]["figures"].value_by_warehouse == [("A", Decimal("24.00"))]
+    response = client.get(reverse("admin:index"))
     assert [choice.code for choice in response.context["dashboard"]["form"].fields["warehouse"].queryset] == ["A"]
+
+
+@pytest.mark.parametrize("forged", ["other", "missing"])
+def test_dashboard_asked_for_another_warehouse_says_so_and_shows_no_figures(
+    client, manager, warehouse_b, activity, forged
+):
+    sent = warehouse_b.pk if forged == "other" else 999_999
+    client.force_login(manager)
+
+    response = client.get(reverse("admin:index"), {"warehouse": sent})
+
+    html = response.content.decode()
+    assert f"Warehouse {sent} is not one of yours. Showing nothing." in html
+    # Neither the other warehouse's figures nor, silently, the manager's own.
+    assert 'id="dashboard-kpis"' not in html
+    assert "24.00" not in html and "700.00" not in html and "BUCKET" not in html and "HAMMER" not in html
 
 
 def test_warehouse_filter_narrows_every_card_and_chart(admin_client, warehouse_b, activity):

@@ -115,6 +115,25 @@ def test_manager_of_a_never_sees_b_in_stock_report_even_when_asking_for_it(clien
     assert "warehouse" in response.context["form"].errors
 
 
+@pytest.mark.parametrize("name", ["stock_on_hand", "reorder_suggestions", "stock_valuation", "movement_ledger"])
+@pytest.mark.parametrize("forged", ["other", "missing"])
+def test_report_asked_for_another_warehouse_says_so_and_shows_nothing(
+    client, report_viewer, stock, warehouse_b, name, forged
+):
+    sent = warehouse_b.pk if forged == "other" else 999_999
+    client.force_login(report_viewer)
+
+    rows, response = page_rows(client, name, warehouse=sent)
+    exported = client.get(reverse(f"admin:report_{name}"), {"warehouse": sent, "export": "csv"})
+
+    assert rows == []
+    html = response.content.decode()
+    assert f"Warehouse {sent} is not one of yours. Showing nothing." in html
+    assert "BUCKET" not in html and "HAMMER" not in html
+    assert exported["Content-Type"].startswith("text/html")
+    assert f"Warehouse {sent} is not one of yours. Showing nothing." in exported.content.decode()
+
+
 def test_report_pages_without_counting_and_links_to_the_next_page(admin_client, stock):
     from inventory.reports import base
 

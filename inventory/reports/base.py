@@ -92,7 +92,10 @@ class ReportFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         if "warehouse" in self.fields:
-            self.fields["warehouse"].queryset = access.warehouses_for(user, access.VIEW_STOCK).order_by("code")
+            warehouse = self.fields["warehouse"]
+            warehouse.queryset = access.warehouses_for(user, access.VIEW_STOCK).order_by("code")
+            # The value as sent, the same words for a warehouse outside scope and one that does not exist.
+            warehouse.error_messages["invalid_choice"] = f"{access.not_one_of_yours('%(value)s')} Showing nothing."
 
 
 class Report:
