@@ -36,7 +36,7 @@ class DataJobAdmin(StockroomModelAdmin):
         "error",
         "summary",
         "attempts",
-        "created_by",
+        "created_by_name",
         "created_at",
         "started_at",
         "finished_at",
@@ -44,7 +44,13 @@ class DataJobAdmin(StockroomModelAdmin):
     list_filter = ["kind", "status"]
     search_fields = ["title"]
     list_select_related = ["created_by"]
-    readonly_fields = [*(field.name for field in DataJob._meta.fields), "status_label", "progress", "download"]
+    readonly_fields = [
+        *(field.name for field in DataJob._meta.fields),
+        "created_by_name",
+        "status_label",
+        "progress",
+        "download",
+    ]
     actions_detail = ["cancel_job", "retry_job"]
 
     class Media:

@@ -78,7 +78,8 @@ class StockMovementAdmin(ProductFirstSearchMixin, DataTransferMixin, StockroomMo
     sortable_by = ["created_at"]
     list_select_related = ["product", "warehouse", "created_by"]
     date_hierarchy = None
-    readonly_fields = [field.name for field in StockMovement._meta.fields]
+    fields = [field.name if field.name != "created_by" else "created_by_name" for field in StockMovement._meta.fields]
+    readonly_fields = fields
 
     actions_detail = ["post_reversal"]
 

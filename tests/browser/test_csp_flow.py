@@ -32,8 +32,11 @@ document.addEventListener('securitypolicyviolation', (event) => {
 """
 
 
-def crawl(browser, live_server, username: str, password: str) -> tuple[list[str], dict[str, list[str]]]:
-    """Sign in and visit the admin breadth-first from the dashboard; return pages visited and violations per page."""
+def crawl(browser, live_server, username: str, password: str) -> tuple[list[str], dict[str, list[str]], list[str]]:
+    """Sign in and visit the admin breadth-first from the dashboard.
+
+    Returns the pages visited, the CSP violations per page, and the linked pages that refused (status >= 400).
+    """
     context = browser.new_context()
     context.add_init_script(COLLECT_VIOLATIONS)
     page = context.new_page()
@@ -50,12 +53,15 @@ def crawl(browser, live_server, username: str, password: str) -> tuple[list[str]
     page.wait_for_url(f"{live_server.url}/admin/")
 
     queue, seen, visited, violations = ["/admin/"], {"/admin/"}, [], {}
+    refused: list[str] = []
     while queue and len(visited) < PAGES_PER_ROLE:
         path = queue.pop(0)
         console.clear()
         response = page.goto(urljoin(live_server.url, path))
         page.wait_for_load_state("networkidle")
         visited.append(f"{path} {response.status if response else '?'}")
+        if response is None or response.status >= 400:
+            refused.append(visited[-1])
         found = page.evaluate("window.__cspViolations") + console
         if found:
             violations[path] = found
@@ -70,14 +76,16 @@ def crawl(browser, live_server, username: str, password: str) -> tuple[list[str]
                 seen.add(kind)
                 queue.append(target.path)
     context.close()
-    return visited, violations
+    return visited, violations, refused
 
 
 @pytest.mark.parametrize("username", DEMO_LOGINS)
 def test_no_admin_page_of_a_role_breaks_the_content_security_policy(browser, live_server, username):
     load_demo()
 
-    visited, violations = crawl(browser, live_server, username, DEMO_LOGINS[username])
+    visited, violations, refused = crawl(browser, live_server, username, DEMO_LOGINS[username])
 
     assert len(visited) >= 8, visited
     assert not violations, violations
+    # A page links only where its user may go: no link of any role's admin answers 403, 404 or 500.
+    assert not refused, refused
