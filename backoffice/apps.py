@@ -13,8 +13,4 @@ class BackofficeConfig(AppConfig):
     verbose_name = "Back office"
 
     def ready(self):
-        from axes.signals import user_locked_out
-
-        from backoffice import security  # importing it connects the sign-in receivers
-
-        user_locked_out.connect(security.record_lockout, dispatch_uid="stockroom_locked_out")
+        from backoffice import security  # noqa: F401  (importing it connects the sign-in receivers)

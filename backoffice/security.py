@@ -8,8 +8,10 @@ signal receiver; the rules about who needs what live in one function each
 import time
 import uuid
 from datetime import timedelta
+from importlib import import_module
 
 import django_otp
+from axes.signals import user_locked_out
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -199,8 +201,6 @@ def end_all_sessions(user, *, actor) -> int:
 
 
 def _session_store() -> type[SessionBase]:
-    from importlib import import_module
-
     return import_module(settings.SESSION_ENGINE).SessionStore
 
 
@@ -231,7 +231,8 @@ def _sign_in_failed(sender, credentials, request=None, **kwargs):
     security.record(Kind.SIGN_IN_FAILED, Outcome.FAILURE, request=request, username=username)
 
 
-def record_lockout(sender, request=None, username=None, ip_address=None, **kwargs):
+@receiver(user_locked_out, dispatch_uid="stockroom_locked_out")
+def _locked_out(sender, request=None, username=None, ip_address=None, **kwargs):
     security.record(
         Kind.LOCKED_OUT,
         Outcome.REFUSED,

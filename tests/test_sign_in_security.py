@@ -217,3 +217,13 @@ def test_the_failure_limit_is_a_setting(db, clerk, settings, limit):
     for _ in range(limit):
         sign_in(Client(), clerk.username, "wrong")
     assert sign_in(Client(), clerk.username).status_code == 429
+
+
+def test_exporting_security_events_with_an_unknown_filter_returns_to_the_list(db):
+    admin = Client()
+    admin.force_login(UserFactory(roles=[ADMINISTRATOR]))
+
+    response = admin.get(reverse("admin:inventory_securityevent_export"), {"no_such_field__exact": "x"})
+
+    assert response.status_code == 302
+    assert response.url == f"{reverse('admin:inventory_securityevent_changelist')}?e=1"

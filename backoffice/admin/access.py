@@ -2,24 +2,15 @@
 
 from django.contrib import admin
 
-from backoffice.admin.base import StockroomModelAdmin
+from backoffice.admin.base import ReadOnlyLogAdmin
 from inventory.models import AccessEvent
 
 
 @admin.register(AccessEvent)
-class AccessEventAdmin(StockroomModelAdmin):
+class AccessEventAdmin(ReadOnlyLogAdmin):
     list_display = ["created_at", "actor", "action", "user", "group", "permission", "warehouse"]
     list_filter = ["action", "warehouse", "group"]
     search_fields = ["actor__username", "user__username", "group__name", "warehouse__code", "permission"]
     list_select_related = ["actor", "user", "group", "warehouse"]
     date_hierarchy = "created_at"
     access_managers_see_all = True
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

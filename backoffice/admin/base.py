@@ -376,6 +376,19 @@ class StockroomModelAdmin(AuditedHistoryMixin, WarehouseScopedMixin, SimpleHisto
         return IndexFriendlyChangeList
 
 
+class ReadOnlyLogAdmin(StockroomModelAdmin):
+    """An append-only log (access log, security events): listed and read, never added, changed or deleted here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class StockroomImportExportAdmin(ImportExportModelAdmin, StockroomModelAdmin):
     """A StockroomModelAdmin with unfold-styled import and export."""
 
@@ -426,6 +439,7 @@ class StockroomGuardedAdmin(GuardedModelAdmin, StockroomImportExportAdmin):
 
 __all__ = [
     "BoundedCountPaginator",
+    "ReadOnlyLogAdmin",
     "StockroomGuardedAdmin",
     "StockroomImportExportAdmin",
     "StockroomModelAdmin",

@@ -3,12 +3,14 @@
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib import admin, messages
-from django.http import StreamingHttpResponse
-from django.urls import path
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect, StreamingHttpResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from unfold.decorators import action
 
-from backoffice.admin.base import StockroomModelAdmin
+from backoffice.admin.base import ReadOnlyLogAdmin, StockroomModelAdmin
 from inventory.exports import Table, iter_csv
 from inventory.models import SecurityEvent
 from inventory.services import security
@@ -18,22 +20,13 @@ EXPORT_HEADERS = ["time", "event", "outcome", "user", "client_address", "path", 
 
 
 @admin.register(SecurityEvent)
-class SecurityEventAdmin(StockroomModelAdmin):
+class SecurityEventAdmin(ReadOnlyLogAdmin):
     list_display = ["created_at", "kind", "outcome", "username", "client_address", "path", "detail"]
     list_filter = ["kind", "outcome"]
     search_fields = ["username", "client_address", "request_id", "path"]
     date_hierarchy = "created_at"
     sortable_by = ["created_at"]
     change_list_template = "backoffice/security_events.html"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_urls(self):
         export = path("export/", self.admin_site.admin_view(self.export_view), name="inventory_securityevent_export")
@@ -42,10 +35,12 @@ class SecurityEventAdmin(StockroomModelAdmin):
     def export_view(self, request):
         """The rows the list shows with the same filters and search, as CSV (formulas escaped, streamed)."""
         if not request.user.has_perm("inventory.export_securityevent"):
-            from django.core.exceptions import PermissionDenied
-
             raise PermissionDenied
-        changelist = self.get_changelist_instance(request)
+        try:
+            changelist = self.get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            # The list's own answer to a filter it does not know: back to the list, flagged, nothing exported.
+            return HttpResponseRedirect(f"{reverse('admin:inventory_securityevent_changelist')}?e=1")
         events = changelist.get_queryset(request).order_by("-created_at", "-id")
         rows = (
             (e.created_at.isoformat(), e.kind, e.outcome, e.username, e.client_address, e.path, e.request_id, e.detail)
