@@ -75,6 +75,11 @@ def job_state(job: DataJob) -> DataJob:
     return job
 
 
+def finished_and_dropped(job: DataJob) -> bool:
+    state = job_state(job)
+    return state.status == DataJob.Status.DONE and not state.source
+
+
 def stop(worker: subprocess.Popen) -> None:
     if worker.poll() is None:
         worker.kill()
@@ -154,7 +159,9 @@ def test_a_worker_killed_mid_import_leaves_nothing_half_done_and_the_next_worker
 
     second = start_worker(var_dir)
     try:
-        wait_for(lambda: job_state(job).status == DataJob.Status.DONE, 90, "the next worker to finish the job")
+        # Done commits with the import; the worker drops the uploaded file just after, so wait for both
+        # before stopping it (stopping it in between was a race in the test, not in the job).
+        wait_for(lambda: finished_and_dropped(job), 90, "the next worker to finish the job and drop its file")
     finally:
         stop(second)
 
