@@ -144,32 +144,28 @@ def bulk_update_with_history(
     user,
     reason: str,
     batch_size: int = 500,
+    changes: dict | None = None,
+    when=None,
 ) -> list[models.Model]:
     """Save `fields` of many complete objects; only those that really changed are written and recorded.
 
     Returns the changed objects. An unchanged object gets no historical record,
-    so re-running the same bulk change writes nothing.
+    so re-running the same bulk change writes nothing. A caller that already
+    knows the diff (an import's plan) passes it as `changes` ({pk: described
+    changes}, see describe_diff): the objects are then written as they are,
+    without reading and comparing them again.
     """
     objs = list(objs)
     if not objs:
         return []
-    tracked = [model._meta.get_field(name) for name in fields]
     with transaction.atomic():
-        current = model._default_manager.select_for_update().in_bulk([obj.pk for obj in objs])
-        missing = [obj.pk for obj in objs if obj.pk not in current]
-        if missing:
-            raise model.DoesNotExist(f"{capfirst(model._meta.verbose_name)} #{missing[0]} no longer exists.")
-        labels = _Labels()
-        changes = {}
-        for obj in objs:
-            diff = describe_changes(current[obj.pk], obj, tracked, labels=labels)
-            if diff:
-                changes[obj.pk] = diff
+        if changes is None:
+            changes = _diff_against_stored(model, objs, fields)
         changed = [obj for obj in objs if obj.pk in changes]
         if not changed:
             return []
         written = list(fields)
-        now = timezone.now()
+        now = when or timezone.now()
         for field in model._meta.concrete_fields:
             if getattr(field, "auto_now", False) and field.name not in written:
                 written.append(field.name)
@@ -183,7 +179,32 @@ def bulk_update_with_history(
     return changed
 
 
-class _Labels:
+def _diff_against_stored(model: type[models.Model], objs: list, fields: Sequence[str]) -> dict:
+    """{pk: described changes} of each object against its stored row (locked); missing rows raise."""
+    tracked = [model._meta.get_field(name) for name in fields]
+    current = model._default_manager.select_for_update().in_bulk([obj.pk for obj in objs])
+    missing = [obj.pk for obj in objs if obj.pk not in current]
+    if missing:
+        raise model.DoesNotExist(f"{capfirst(model._meta.verbose_name)} #{missing[0]} no longer exists.")
+    labels = Labels()
+    changes = {}
+    for obj in objs:
+        diff = describe_changes(current[obj.pk], obj, tracked, labels=labels)
+        if diff:
+            changes[obj.pk] = diff
+    return changes
+
+
+def describe_diff(model: type[models.Model], diff: dict, *, labels: "Labels | None" = None) -> list[dict]:
+    """A known diff ({attname: (old, new)}) as the audit log shows changes; untracked fields left out."""
+    tracked = {field.attname for field in tracked_fields(model)}
+    fields = [model._meta.get_field(name) for name in sorted(diff) if name in tracked]
+    old = SimpleNamespace(**{name: before for name, (before, _) in diff.items()})
+    new = SimpleNamespace(**{name: after for name, (_, after) in diff.items()})
+    return describe_changes(old, new, fields, labels=labels)
+
+
+class Labels:
     """Names of related objects for diffs, looked up once per (model, pk)."""
 
     def __init__(self):
@@ -197,7 +218,7 @@ class _Labels:
         return self._names[key]
 
 
-def _display(field: models.Field, value, labels: _Labels) -> str:
+def _display(field: models.Field, value, labels: Labels) -> str:
     if value is None or value == "":
         return ""
     if field.is_relation:
@@ -211,9 +232,9 @@ def _display(field: models.Field, value, labels: _Labels) -> str:
     return str(value)
 
 
-def describe_changes(old, new, fields: Iterable[models.Field], *, labels: _Labels | None = None) -> list[dict]:
+def describe_changes(old, new, fields: Iterable[models.Field], *, labels: "Labels | None" = None) -> list[dict]:
     """Field-level differences between two versions, as people read them: verbose names, names not ids."""
-    labels = labels or _Labels()
+    labels = labels or Labels()
     changes = []
     for field in fields:
         before = field.to_python(getattr(old, field.attname))

@@ -14,6 +14,7 @@ from django.tasks import task
 from django.utils import timezone
 
 from inventory.exports import EXPORTERS, write_table
+from inventory.imports.engine import ConfirmedImport
 from inventory.models import DataJob
 from inventory.services import jobs
 from inventory.services.jobs import Heartbeat, JobCancelled
@@ -76,39 +77,17 @@ def run_export(job_id: int) -> None:
             jobs.finish(job, Status.FAILED, error=EXPORT_FAILED, rows_done=beat.done)
 
 
-def start_import(
-    *,
-    user,
-    resource: str,
-    source_name: str,
-    filename: str,
-    fmt: str,
-    delimiter: str,
-    sha256: str,
-    digest: str,
-    rows: int,
-    submission_key: str = "",
-    decimal: str = "",
-) -> DataJob:
+def start_import(*, user, confirmed: ConfirmedImport) -> DataJob:
     """Record a confirmed import of a stored file and queue it once the record is committed."""
     job = DataJob.objects.create(
         kind=DataJob.Kind.IMPORT,
-        title=f"Import {filename}",
-        format=fmt or "csv",
+        title=f"Import {confirmed.filename}",
+        format=confirmed.fmt or "csv",
         created_by=user,
-        rows_total=rows,
-        spec={
-            "resource": resource,
-            "filename": filename,
-            "format": fmt,
-            "delimiter": delimiter,
-            "decimal": decimal,
-            "sha256": sha256,
-            "digest": digest,
-            "submission_key": submission_key,
-        },
+        rows_total=confirmed.rows,
+        spec=confirmed.as_dict(),
     )
-    job.source.name = source_name
+    job.source.name = confirmed.path
     job.save(update_fields=["source"])
     transaction.on_commit(lambda: enqueue(job))
     return job
@@ -117,13 +96,13 @@ def start_import(
 @task()
 def run_import(job_id: int) -> None:
     """Apply a confirmed import all or nothing; "done" commits in the import's own transaction."""
-    from inventory.imports import ImportFileError, ImportRejected, apply_import
+    from inventory.imports import ImportFileError, ImportRejected
     from inventory.services.submissions import AlreadySubmitted
 
     job = jobs.claim(job_id)
     if job is None:
         return
-    spec = job.spec
+    confirmed = ConfirmedImport.from_dict(job.spec)
 
     def mark_done(plan) -> None:
         # Inside apply_import's transaction: a worker killed after the commit leaves a done job,
@@ -135,20 +114,7 @@ def run_import(job_id: int) -> None:
         try:
             with job.source.open("rb") as source:
                 data = source.read()
-            apply_import(
-                spec["resource"],
-                data,
-                user=job.created_by,
-                filename=spec["filename"],
-                fmt=spec["format"],
-                delimiter=spec["delimiter"],
-                decimal=spec.get("decimal", ""),
-                expected_digest=spec["digest"],
-                expected_sha256=spec["sha256"],
-                on_progress=beat.progress,
-                submission_key=spec.get("submission_key", ""),
-                on_applied=mark_done,
-            )
+            confirmed.apply(data, user=job.created_by, on_progress=beat.progress, on_applied=mark_done)
         except AlreadySubmitted as repeat:
             # This preview was applied before (a confirm raced the job): done, and nothing twice.
             jobs.finish(job, Status.DONE, summary=repeat.result.get("counts", {}))

@@ -331,9 +331,7 @@ NUMBERS = st.one_of(
     st.text(max_size=30),
     st.sampled_from(["1e30", "-1e30", "1,250", "99999999999.999", "0", "-0", "1e-30", " 5 ", "NaN", "Infinity"]),
 )
-CELL_PARSERS = [
-    column.parse for resource in RESOURCES.values() for column in resource.import_columns if column.parse is not None
-]
+CELL_PARSERS = [column.widget.clean for resource in RESOURCES.values() for column in resource.import_columns]
 
 
 @hypothesis_settings(max_examples=150, deadline=None)

@@ -11,8 +11,15 @@ from django.test import RequestFactory
 from openpyxl import load_workbook
 
 from backoffice.exports import export_response
-from inventory.exports import Table, escape_formula, exporter, iter_csv, iter_json, xlsx_bytes
+from inventory.exports import Table, escape_formula, exporter, iter_csv, iter_json, write_xlsx
 from inventory.models import DataJob
+
+
+def xlsx_bytes(table: Table) -> bytes:
+    buffer = io.BytesIO()
+    write_xlsx(table, buffer)
+    return buffer.getvalue()
+
 
 DANGEROUS = ["=1+1", "+1", "-2+3", "@SUM(A1)", "\tx", "\rx"]
 

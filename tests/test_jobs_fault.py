@@ -20,7 +20,7 @@ from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.db import connection
 
-from inventory.imports import preview_import
+from inventory.imports import ConfirmedImport, preview_import
 from inventory.models import Category, DataJob, Product, StockLevel, StockMovement, Warehouse
 from inventory.tasks import start_export, start_import
 from tests.factories import SuperuserFactory
@@ -125,18 +125,16 @@ def queue_count_import(user, data: bytes) -> DataJob:
     plan = preview_import("stock_counts", data, user=user, filename="counts.csv")
     assert plan.is_valid
     stored = default_storage.save("imports/previews/counts.csv", ContentFile(data))
-    return start_import(
-        user=user,
+    confirmed = ConfirmedImport(
         resource="stock_counts",
-        source_name=stored,
         filename="counts.csv",
-        fmt="",
-        delimiter="",
         sha256="",
         digest=plan.digest,
         rows=plan.total,
         submission_key="import-kill-test",
+        path=stored,
     )
+    return start_import(user=user, confirmed=confirmed)
 
 
 def test_a_worker_killed_mid_import_leaves_nothing_half_done_and_the_next_worker_finishes_it(var_dir):

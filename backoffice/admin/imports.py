@@ -28,9 +28,9 @@ from inventory.exports import FORMATS, Table, exporter
 from inventory.imports import (
     EXPORT_RESOURCE_FOR_MODEL,
     RESOURCES,
+    ConfirmedImport,
     ImportFileError,
     ImportRejected,
-    apply_import,
     preview_import,
     runs_in_background,
 )
@@ -232,67 +232,39 @@ class DataTransferMixin:
         token = secrets.token_urlsafe(16)
         suffix = PurePath(filename).suffix.lower()[:8]
         stored = default_storage.save(f"imports/previews/{token}{suffix}", ContentFile(data))
-        previews = request.session.get(SESSION_KEY, {})
-        previews[token] = {
-            "resource": self.import_resource,
-            "filename": filename,
-            "path": stored,
-            "sha256": hashlib.sha256(data).hexdigest(),
-            "digest": plan.digest,
-            "rows": plan.total,
+        confirmed = ConfirmedImport(
+            resource=self.import_resource,
+            filename=filename,
+            sha256=hashlib.sha256(data).hexdigest(),
+            digest=plan.digest,
+            rows=plan.total,
+            submission_key=f"import-{token}",
+            path=stored,
             **options,
-        }
+        )
+        previews = request.session.get(SESSION_KEY, {})
+        previews[token] = confirmed.as_dict()
         request.session[SESSION_KEY] = previews
         return token
 
     def _confirm(self, request, token: str):
         """Apply a previewed file once: its submission key is taken in the import's own transaction."""
         key = f"import-{token}"
-        preview = request.session.get(SESSION_KEY, {}).get(token)
-        if preview is None or preview["resource"] != self.import_resource:
+        stored = request.session.get(SESSION_KEY, {}).get(token)
+        if stored is None or stored.get("resource") != self.import_resource:
             return self._answer_repeat(request, key)
-        if runs_in_background(self.import_resource, preview["rows"]):
-            try:
-                with once(key=f"{key}-queue", user=request.user, purpose="import job") as taken:
-                    job = start_import(
-                        user=request.user,
-                        resource=self.import_resource,
-                        source_name=preview["path"],
-                        filename=preview["filename"],
-                        **_options(preview),
-                        sha256=preview["sha256"],
-                        digest=preview["digest"],
-                        rows=preview["rows"],
-                        submission_key=key,
-                    )
-                    taken.result = {
-                        "message": f"{preview['rows']:,} rows is a large import: it is running in the background "
-                        f"as “{job.title}”.",
-                        "url": reverse("admin:inventory_datajob_change", args=[job.pk]),
-                    }
-            except AlreadySubmitted as repeat:
-                return self._repeat(request, repeat.result)
-            self._forget_preview(request, token, delete_file=False)
-            self.message_user(request, taken.result["message"], messages.INFO)
-            return HttpResponseRedirect(taken.result["url"])
+        confirmed = ConfirmedImport.from_dict(stored)
+        if runs_in_background(self.import_resource, confirmed.rows):
+            return self._queue(request, token, confirmed)
         try:
-            with default_storage.open(preview["path"], "rb") as stored:
-                data = stored.read()
+            with default_storage.open(confirmed.path, "rb") as upload:
+                data = upload.read()
         except FileNotFoundError:
             # A racing confirm of the same preview applied it and deleted the file.
             self._forget_preview(request, token, delete_file=False)
             return self._answer_repeat(request, key)
         try:
-            plan = apply_import(
-                self.import_resource,
-                data,
-                user=request.user,
-                filename=preview["filename"],
-                **_options(preview),
-                expected_digest=preview["digest"],
-                expected_sha256=preview["sha256"],
-                submission_key=key,
-            )
+            plan = confirmed.apply(data, user=request.user)
         except AlreadySubmitted as repeat:
             self._forget_preview(request, token)
             return self._repeat(request, repeat.result)
@@ -302,17 +274,33 @@ class DataTransferMixin:
             plan = getattr(error, "plan", None)
             if plan is None:
                 return self._render_upload(request, ImportForm())
-            new_token = self._store_preview(request, data, preview["filename"], plan, _options(preview))
-            return self._render_preview(request, plan, preview["filename"], new_token if plan.is_valid else "")
+            new_token = self._store_preview(request, data, confirmed.filename, plan, confirmed.options)
+            return self._render_preview(request, plan, confirmed.filename, new_token if plan.is_valid else "")
         self._forget_preview(request, token)
         counts = plan.counts
         self.message_user(
             request,
-            f"Imported {preview['filename']}: {counts['new']} new, {counts['updated']} updated, "
+            f"Imported {confirmed.filename}: {counts['new']} new, {counts['updated']} updated, "
             f"{counts['unchanged']} unchanged.",
             messages.SUCCESS,
         )
         return HttpResponseRedirect(self._changelist_url())
+
+    def _queue(self, request, token: str, confirmed: ConfirmedImport):
+        """A large confirmed import becomes a job, once however often the confirm arrives."""
+        try:
+            with once(key=f"{confirmed.submission_key}-queue", user=request.user, purpose="import job") as taken:
+                job = start_import(user=request.user, confirmed=confirmed)
+                taken.result = {
+                    "message": f"{confirmed.rows:,} rows is a large import: it is running in the background "
+                    f"as “{job.title}”.",
+                    "url": reverse("admin:inventory_datajob_change", args=[job.pk]),
+                }
+        except AlreadySubmitted as repeat:
+            return self._repeat(request, repeat.result)
+        self._forget_preview(request, token, delete_file=False)
+        self.message_user(request, taken.result["message"], messages.INFO)
+        return HttpResponseRedirect(taken.result["url"])
 
     def _answer_repeat(self, request, key: str):
         """A confirm whose preview is gone: say what its first confirm did, or that it expired."""
@@ -376,7 +364,3 @@ class DataTransferMixin:
             background=runs_in_background(self.import_resource, plan.total),
         )
         return TemplateResponse(request, "backoffice/import.html", context)
-
-
-def _options(preview: dict) -> dict:
-    return {"fmt": preview["fmt"], "delimiter": preview["delimiter"], "decimal": preview.get("decimal", "")}

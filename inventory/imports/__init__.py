@@ -1,24 +1,23 @@
 """Bulk import of catalog, warehouses and stock counts: parse once, validate in bulk, apply all or nothing."""
 
 from inventory.imports.engine import (
-    ImportRejected,
-    Plan,
-    RowError,
+    ConfirmedImport,
     apply_import,
     expected_seconds,
     preview_import,
     runs_in_background,
 )
 from inventory.imports.parsers import ImportFileError
-from inventory.imports.resources import EXPORT_RESOURCE_FOR_MODEL, RESOURCES, Resource
+from inventory.imports.plan import ImportRejected, Plan, RowError
+from inventory.imports.resources import EXPORT_RESOURCE_FOR_MODEL, RESOURCES
 
 __all__ = [
     "EXPORT_RESOURCE_FOR_MODEL",
     "RESOURCES",
+    "ConfirmedImport",
     "ImportFileError",
     "ImportRejected",
     "Plan",
-    "Resource",
     "RowError",
     "apply_import",
     "expected_seconds",

@@ -1,6 +1,6 @@
-"""New rows with their history rows and audit log entries, the same on every database, fast on PostgreSQL."""
+"""Rows written with their history rows and audit log entries, the same on every database, fast on PostgreSQL."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from itertools import batched
 
@@ -8,11 +8,28 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 
 from inventory import audit
+from inventory.imports.plan import ChangedRow, ImportRejected
 from inventory.models import AuditEntry, Warehouse
 
 BATCH = 2000
 COPY_BATCH = 20_000
 ANALYZE_AFTER = 10_000
+CHANGED_SINCE_PREVIEW = (
+    "The data changed since the preview (someone edited these records, or the file is different). "
+    "Nothing was imported; check the new preview and confirm again."
+)
+AUDIT_COLUMNS = [
+    "timestamp",
+    "action",
+    "content_type_id",
+    "object_id",
+    "object_repr",
+    "history_id",
+    "warehouse_id",
+    "user_id",
+    "reason",
+    "changes",
+]
 
 
 def create_with_history(
@@ -31,86 +48,116 @@ def create_with_history(
             on_progress(done)
 
 
+def update_with_history(model, rows: Sequence[ChangedRow], *, user, reason: str, when: datetime) -> None:
+    """Write each row's planned diff, with a "~" history row and an audit entry describing that diff.
+
+    The records are locked and checked against the plan's stored values: one that moved since the
+    plan was read refuses the whole import rather than overwrite someone's edit.
+    """
+    instances = model._default_manager.select_for_update().in_bulk([row.pk for row in rows])
+    fields: set[str] = set()
+    for row in rows:
+        instance = instances.get(row.pk)
+        if instance is None or any(getattr(instance, name) != old for name, (old, _) in row.changes.items()):
+            raise ImportRejected(CHANGED_SINCE_PREVIEW)
+        for name, (_, new) in row.changes.items():
+            setattr(instance, name, new)
+        fields.update(row.changes)
+    labels = audit.Labels()
+    described = {row.pk: audit.describe_diff(model, row.changes, labels=labels) for row in rows}
+    objects = [instances[row.pk] for row in rows]
+    audit.bulk_update_with_history(
+        objects, model, sorted(fields), user=user, reason=reason, batch_size=BATCH, changes=described, when=when
+    )
+
+
+class _CopyLayout:
+    """Columns and constant values of the three tables a new row is written to."""
+
+    def __init__(self, model, *, user, reason: str, when: datetime):
+        opts = model._meta
+        self.model = model
+        self.history = model.history.model
+        fields = [field for field in opts.concrete_fields if not field.primary_key]
+        self.defaults = {
+            field.attname: when
+            if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+            else field.get_default()  # "" for text without a default, as save() would
+            for field in fields
+        }
+        self.pk_name = opts.pk.attname
+        self.names = [self.pk_name, *(field.attname for field in fields)]
+        self.columns = [opts.pk.column, *(field.column for field in fields)]
+        self.tracked = [field.attname for field in self.history.tracked_fields]
+        self.extra = {
+            "history_date": when,
+            "history_change_reason": reason,
+            "history_type": "+",
+            "history_user_id": user.pk if user else None,
+        }
+        self.history_columns = [self.history._meta.pk.column, *self.tracked, *self.extra]
+        self.content_type_id = ContentType.objects.get_for_model(model).pk
+        self.when = when
+
+    def record(self, pk: int, values: dict) -> dict:
+        return {**self.defaults, **values, self.pk_name: pk}
+
+    def row(self, record: dict) -> list:
+        return [record[name] for name in self.names]
+
+    def history_row(self, history_id: int, record: dict) -> list:
+        return [history_id, *(record[name] for name in self.tracked), *self.extra.values()]
+
+    def audit_row(self, history_id: int, record: dict) -> list:
+        pk = record[self.pk_name]
+        return [
+            self.when,
+            AuditEntry.Action.CREATED,
+            self.content_type_id,
+            pk,
+            str(self.model(**record))[: audit.REPR_LENGTH],
+            history_id,
+            pk if self.model is Warehouse else record.get("warehouse_id"),
+            self.extra["history_user_id"],
+            self.extra["history_change_reason"],
+            "[]",
+        ]
+
+
 def _copy_with_history(model, rows, *, user, reason, when, on_progress) -> None:
     """COPY the rows, their history rows and their audit log entries, with ids drawn from the sequences first.
 
     Django's bulk_create (which bulk_create_with_history uses) spends ~0.1 ms per row building and
     adapting the INSERT on PostgreSQL, ten times what COPY costs; the history rows and audit entries
-    written here have exactly the values inventory.audit.bulk_create_with_history would give them.
+    written here have exactly the values inventory.audit.bulk_create_with_history would give them
+    (tests/test_copy_history.py compares the two).
     """
-    opts = model._meta
-    history = model.history.model
-    fields = [field for field in opts.concrete_fields if not field.primary_key]
-    defaults = {}
-    for field in fields:
-        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-            defaults[field.attname] = when
-        else:
-            defaults[field.attname] = field.get_default()  # "" for text without a default, as save() would
-    tracked = [field.attname for field in history.tracked_fields]
-    extra = {
-        "history_date": when,
-        "history_change_reason": reason,
-        "history_type": "+",
-        "history_user_id": user.pk if user else None,
-    }
-    history_columns = [history._meta.pk.column, *tracked, *extra]
-    entry_columns = [
-        "timestamp",
-        "action",
-        "content_type_id",
-        "object_id",
-        "object_repr",
-        "history_id",
-        "warehouse_id",
-        "user_id",
-        "reason",
-        "changes",
-    ]
-    content_type_id = ContentType.objects.get_for_model(model).pk
-    pk_name = opts.pk.attname
-    names = [pk_name, *(field.attname for field in fields)]
-    columns = [opts.pk.column, *(field.column for field in fields)]
+    layout = _CopyLayout(model, user=user, reason=reason, when=when)
+    table, history_table = model._meta.db_table, layout.history._meta.db_table
     done = 0
     with connection.cursor() as cursor:
         for chunk in batched(rows, COPY_BATCH):
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [opts.db_table, opts.pk.column, len(chunk)],
-            )
-            ids = [row[0] for row in cursor.fetchall()]
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [history._meta.db_table, history._meta.pk.column, len(chunk)],
-            )
-            history_ids = [row[0] for row in cursor.fetchall()]
-            records = [{**defaults, **values, pk_name: pk} for pk, values in zip(ids, chunk, strict=True)]
-            with cursor.copy(f"COPY {opts.db_table} ({', '.join(columns)}) FROM STDIN") as copy:
-                for record in records:
-                    copy.write_row([record[name] for name in names])
-            with cursor.copy(f"COPY {history._meta.db_table} ({', '.join(history_columns)}) FROM STDIN") as copy:
-                for history_id, record in zip(history_ids, records, strict=True):
-                    copy.write_row([history_id, *(record[name] for name in tracked), *extra.values()])
-            with cursor.copy(f"COPY {AuditEntry._meta.db_table} ({', '.join(entry_columns)}) FROM STDIN") as copy:
-                for history_id, record in zip(history_ids, records, strict=True):
-                    copy.write_row(
-                        [
-                            when,
-                            AuditEntry.Action.CREATED,
-                            content_type_id,
-                            record[pk_name],
-                            str(model(**record))[: audit.REPR_LENGTH],
-                            history_id,
-                            record[pk_name] if model is Warehouse else record.get("warehouse_id"),
-                            extra["history_user_id"],
-                            reason,
-                            "[]",
-                        ]
-                    )
+            ids = _next_ids(cursor, table, model._meta.pk.column, len(chunk))
+            history_ids = _next_ids(cursor, history_table, layout.history._meta.pk.column, len(chunk))
+            records = [layout.record(pk, values) for pk, values in zip(ids, chunk, strict=True)]
+            _copy(cursor, table, layout.columns, map(layout.row, records))
+            _copy(cursor, history_table, layout.history_columns, map(layout.history_row, history_ids, records))
+            _copy(cursor, AuditEntry._meta.db_table, AUDIT_COLUMNS, map(layout.audit_row, history_ids, records))
             done += len(chunk)
             if on_progress:
                 on_progress(done)
         if len(rows) >= ANALYZE_AFTER:
             # After a bulk load the planner's statistics still describe the old table (autovacuum catches
             # up later), and the next import's key lookups get planned for a table a fraction the size.
-            cursor.execute(f"ANALYZE {opts.db_table}, {history._meta.db_table}, {AuditEntry._meta.db_table}")
+            cursor.execute(f"ANALYZE {table}, {history_table}, {AuditEntry._meta.db_table}")
+
+
+def _next_ids(cursor, table: str, column: str, count: int) -> list[int]:
+    cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, column, count])
+    return [row[0] for row in cursor.fetchall()]
+
+
+def _copy(cursor, table: str, columns: list[str], rows) -> None:
+    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)

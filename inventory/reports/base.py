@@ -12,29 +12,13 @@ from typing import Any
 
 from django import forms
 from django.db import connection
-from django.db.models import Case, CharField, F, Q, Value, When
-from django.db.models.functions import Concat
 
 from inventory import access
-from inventory.exports import FORMULA_PREFIXES, Table, copy_csv
+from inventory.exports import Column, Table, copy_csv
 
 PAGE_SIZE = 50
 EXPORT_CHUNK = 5000
 MONEY = Decimal("0.01")
-
-
-@dataclass(frozen=True)
-class Column:
-    """A report column: its key, its header and (when sortable) the ORM ordering it maps to."""
-
-    key: str
-    label: str
-    sort: tuple[str, ...] = ()
-    numeric: bool = False
-
-    @property
-    def is_sortable(self) -> bool:
-        return bool(self.sort)
 
 
 @dataclass
@@ -71,18 +55,6 @@ def quantity(value: Any) -> Decimal:
     if value is None:
         return Decimal("0.000")
     return Decimal(str(value)).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP)
-
-
-def formula_safe(field: str):
-    """The SQL twin of exports.escape_formula: text a spreadsheet would evaluate gets a leading apostrophe."""
-    starts_like_formula = Q()
-    for prefix in FORMULA_PREFIXES:
-        starts_like_formula |= Q(**{f"{field}__startswith": prefix})
-    return Case(
-        When(starts_like_formula, then=Concat(Value("'"), F(field), output_field=CharField())),
-        default=F(field),
-        output_field=CharField(),
-    )
 
 
 class ReportFilterForm(forms.Form):

@@ -8,10 +8,10 @@ from django.db.models import Case, F, Max, Q, Sum, Value, When, Window
 from django.utils import timezone
 
 from inventory import access, selectors
-from inventory.exports import exporter
+from inventory.exports import Column, exporter
 from inventory.models import MovementKind, Product, StockMovement, Warehouse
 from inventory.models.catalog import normalize_sku
-from inventory.reports.base import Column, Report, ReportFilterForm, quantity
+from inventory.reports.base import Report, ReportFilterForm, quantity
 from inventory.reports.valuation import end_of_day
 
 DEFAULT_DAYS = 30

@@ -7,10 +7,10 @@ from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Q, 
 from django.db.models.functions import Round
 
 from inventory import access
-from inventory.exports import exporter
+from inventory.exports import Column, FormulaSafe, exporter
 from inventory.models import Category, Product, StockLevel, Supplier, Warehouse
 from inventory.models.catalog import CATEGORY_PATH_SEPARATOR
-from inventory.reports.base import Column, Report, ReportFilterForm, formula_safe, money, quantity
+from inventory.reports.base import Report, ReportFilterForm, money, quantity
 
 VALUE = ExpressionWrapper(F("on_hand") * F("average_cost"), output_field=DecimalField(max_digits=30, decimal_places=7))
 
@@ -105,10 +105,10 @@ class StockOnHandReport(Report):
             .annotate(value=VALUE)
             .order_by(*self.ordering())
             .annotate(
-                safe_sku=formula_safe("product__sku"),
-                safe_name=formula_safe("product__name"),
-                safe_category=formula_safe("product__category__path"),
-                safe_warehouse=formula_safe("warehouse__code"),
+                safe_sku=FormulaSafe("product__sku"),
+                safe_name=FormulaSafe("product__name"),
+                safe_category=FormulaSafe("product__category__path"),
+                safe_warehouse=FormulaSafe("warehouse__code"),
                 available=F("on_hand") - F("reserved"),
                 rounded_value=Round("value", 2),
             )

@@ -17,10 +17,10 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from inventory import access
-from inventory.exports import Table, exporter
+from inventory.exports import Column, Table, exporter
 from inventory.models import Category, StockLevel, StockMovement, Warehouse
 from inventory.models.catalog import CATEGORY_PATH_SEPARATOR
-from inventory.reports.base import Column, Page, Report, ReportFilterForm, Summary, money, quantity
+from inventory.reports.base import Page, Report, ReportFilterForm, Summary, money, quantity
 from inventory.reports.stock import VALUE, category_q
 
 
