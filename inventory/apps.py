@@ -11,6 +11,7 @@ class InventoryConfig(AppConfig):
 
         from inventory import (
             audit,  # noqa: F401  (connects the audit log receivers)
+            lists,  # noqa: F401  (registers the list exporter for the background worker)
             reports,  # noqa: F401  (registers report exporters for the background worker)
         )
         from inventory.models import AccessEvent, WarehouseGroupPermission, WarehouseUserPermission

@@ -6,25 +6,25 @@ URLs: they read the file twice, ignore scope on import and write no history in
 bulk mode (see STACK_NOTES.md).
 """
 
+import copy
 import hashlib
 import secrets
 from pathlib import PurePath
 
 from django import forms
-from django.apps import apps
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.http import HttpRequest, HttpResponseRedirect, QueryDict
+from django.http import HttpResponseRedirect, QueryDict
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from unfold.widgets import UnfoldAdminFileFieldWidget, UnfoldAdminSelectWidget
 
 from backoffice.exports import export_response
-from inventory.exports import FORMATS, Table, exporter
+from inventory.exports import EXPORTERS, FORMATS
 from inventory.imports import (
     EXPORT_RESOURCE_FOR_MODEL,
     RESOURCES,
@@ -34,7 +34,7 @@ from inventory.imports import (
     preview_import,
     runs_in_background,
 )
-from inventory.imports.exporting import resource_table
+from inventory.lists import InvalidList
 from inventory.models import Submission
 from inventory.services.submissions import AlreadySubmitted, once
 from inventory.tasks import start_import
@@ -68,31 +68,6 @@ class ImportForm(forms.Form):
         required=False,
         widget=UnfoldAdminSelectWidget,
     )
-
-
-def _admin_request(user, query: str) -> HttpRequest:
-    """A GET request as the changelist would see it, so a background export applies the same filters."""
-    request = HttpRequest()
-    request.method = "GET"
-    request.user = user
-    request.GET = QueryDict(query)
-    return request
-
-
-@exporter("changelist")
-def changelist_rows(user, params: dict) -> Table:
-    """A changelist's rows as its admin shows them to `user`: scoped, filtered, searched (or just `pks`)."""
-    model = apps.get_model(params["model"])
-    model_admin = admin.site._registry[model]
-    request = _admin_request(user, params.get("query", ""))
-    if not model_admin.has_export_permission(request):
-        raise PermissionDenied(f"{user} may not export {model._meta.verbose_name_plural}.")
-    if params.get("pks") is not None:
-        queryset = model_admin.get_queryset(request).filter(pk__in=params["pks"]).order_by("pk")
-    else:
-        queryset = model_admin.get_changelist_instance(request).queryset
-    resource = RESOURCES[EXPORT_RESOURCE_FOR_MODEL[model]]
-    return resource_table(resource, queryset, title=params.get("title") or resource.title)
 
 
 class DataTransferMixin:
@@ -147,18 +122,15 @@ class DataTransferMixin:
             raise PermissionDenied
         query = request.GET.copy()
         fmt = query.pop("format", [""])[0]
-        params = {"model": self.opts.label_lower, "query": query.urlencode(), "title": self.export_resource.title}
-        if fmt in FORMATS:
-            try:
+        try:
+            params = self._list_params(request, query)
+            if fmt in FORMATS:
                 return export_response(
                     request, exporter="changelist", params=params, fmt=fmt, title=f"Export {self.export_resource.title}"
                 )
-            except IncorrectLookupParameters:
-                self.message_user(request, "Those filters are not valid; export the list again.", messages.ERROR)
-                return HttpResponseRedirect(self._changelist_url())
-        try:
-            total = changelist_rows(request.user, params).total
-        except IncorrectLookupParameters:
+            total = EXPORTERS["changelist"](request.user, params).total
+        except (IncorrectLookupParameters, InvalidList):
+            self.message_user(request, "Those filters are not valid; export the list again.", messages.ERROR)
             return HttpResponseRedirect(self._changelist_url())
         context = {
             **self.admin_site.each_context(request),
@@ -172,13 +144,27 @@ class DataTransferMixin:
         }
         return TemplateResponse(request, "backoffice/export.html", context)
 
+    def _list_params(self, request, query: QueryDict) -> dict:
+        """The changelist's state (filters, search, order) as plain data inventory.lists reads back."""
+        screen = copy.copy(request)
+        screen.GET = query
+        changelist = self.get_changelist_instance(screen)
+        ordering = changelist.get_ordering(screen, changelist.root_queryset)
+        return {
+            "model": self.opts.label_lower,
+            "title": self.export_resource.title,
+            "filters": changelist.get_filters_params(),
+            "search": changelist.query,
+            "ordering": [term for term in ordering if isinstance(term, str)],
+        }
+
     def _export_selected(self, request, queryset, fmt: str):
         if not self.has_export_permission(request):
             raise PermissionDenied
-        params = {"model": self.opts.label_lower, "title": self.export_resource.title}
         if request.POST.get("select_across") == "1":
-            params["query"] = request.GET.urlencode()
+            params = self._list_params(request, request.GET.copy())
         else:
+            params = {"model": self.opts.label_lower, "title": self.export_resource.title}
             params["pks"] = list(queryset.values_list("pk", flat=True))
         return export_response(
             request, exporter="changelist", params=params, fmt=fmt, title=f"Export {self.export_resource.title}"
