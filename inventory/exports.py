@@ -47,7 +47,10 @@ def escape_formula_sql(expression: str) -> str:
 
 
 class FormulaSafe(Func):
-    """escape_formula_sql as an ORM expression, for querysets handed to COPY TO."""
+    """escape_formula_sql as an ORM expression over a column, for querysets handed to COPY TO.
+
+    The template names the column three times, so it takes column references only (no parameters).
+    """
 
     template = escape_formula_sql("%(expressions)s")
     output_field = CharField()
@@ -146,23 +149,29 @@ def iter_csv(table: Table, *, bom: bool = True, on_progress: Callable[[int], Non
     # COPY ends rows with "\n" (quoting any field holding CR or LF); its header line ends the same way,
     # so a file never mixes line endings. Python-written rows keep csv's "\r\n".
     writer = csv.writer(_Echo(), lineterminator="\n" if table.csv_chunks is not None else "\r\n")
-    buffer = ["\ufeff"] if bom else []
-    buffer.append(writer.writerow([_cell(h) for h in table.headers]))
+    header = ("\ufeff" if bom else "") + writer.writerow([_cell(h) for h in table.headers])
     if table.csv_chunks is not None:
-        yield "".join(buffer)
+        yield header
         yield from _counted(table.csv_chunks(), on_progress)
         return
+    lines = (writer.writerow([_cell(v) for v in row]) for row in table.rows)
+    yield from _in_chunks(lines, on_progress, opening=header)
+
+
+def _in_chunks(pieces: Iterable[str], on_progress, *, opening: str = "", closing: str = "") -> Iterator[str]:
+    """The pieces (one per row) joined in chunks of a thousand rows, progress reported as rows go."""
+    buffer = [opening]
     done = 0
-    for row in table.rows:
-        buffer.append(writer.writerow([_cell(v) for v in row]))
+    for piece in pieces:
+        buffer.append(piece)
         done += 1
         if len(buffer) >= 1000:
             yield "".join(buffer)
             buffer = []
         if on_progress and done % PROGRESS_EVERY == 0:
             on_progress(done)
-    if buffer:
-        yield "".join(buffer)
+    buffer.append(closing)
+    yield "".join(buffer)
     if on_progress:
         on_progress(done)
 
@@ -183,22 +192,12 @@ def _counted(chunks: Iterator[str], on_progress) -> Iterator[str]:
 
 def iter_json(table: Table, *, on_progress: Callable[[int], None] | None = None) -> Iterator[str]:
     """A JSON array of objects keyed by header, in chunks."""
-    yield "["
-    done = 0
-    buffer = []
-    for row in table.rows:
-        record = {h: _json_value(v) for h, v in zip(table.headers, row, strict=False)}
-        buffer.append(("," if done else "") + json.dumps(record, ensure_ascii=False))
-        done += 1
-        if len(buffer) >= 1000:
-            yield "".join(buffer)
-            buffer = []
-        if on_progress and done % PROGRESS_EVERY == 0:
-            on_progress(done)
-    buffer.append("]")
-    yield "".join(buffer)
-    if on_progress:
-        on_progress(done)
+    records = (
+        json.dumps({h: _json_value(v) for h, v in zip(table.headers, row, strict=False)}, ensure_ascii=False)
+        for row in table.rows
+    )
+    separated = (("," if index else "") + record for index, record in enumerate(records))
+    yield from _in_chunks(separated, on_progress, opening="[", closing="]")
 
 
 def write_xlsx(table: Table, target: IO[bytes], *, on_progress: Callable[[int], None] | None = None) -> None:

@@ -86,3 +86,38 @@ def test_large_export_runs_as_a_job_with_progress_and_a_download(client, superus
     assert len(lines) == 26
     other = client.get(f"/admin/inventory/datajob/{job.pk + 1}/download/")
     assert other.status_code == 404
+
+
+AGREEMENT_CELLS = [
+    *DANGEROUS,
+    "",
+    "Hammer",
+    "'=already",
+    " =leading space",
+    "==",
+    "-",
+    "@",
+    "+",
+    "\t",
+    "\r",
+    "\n=not first",
+    "€=x",
+    "ñ",
+    "a=b",
+    "1-2",
+    "=" * 300,
+]
+
+
+@pytest.mark.django_db
+def test_the_sql_escaping_agrees_with_the_python_escaping_cell_for_cell():
+    from django.db import connection
+
+    from inventory.exports import escape_formula_sql
+
+    if connection.vendor != "postgresql":
+        pytest.skip("COPY TO exports (and the SQL twin) are PostgreSQL only")
+    with connection.cursor() as cursor:
+        for value in AGREEMENT_CELLS:
+            cursor.execute(f"SELECT {escape_formula_sql('cell')} FROM (SELECT %s::text AS cell) AS one", [value])
+            assert cursor.fetchone()[0] == escape_formula(value), repr(value)

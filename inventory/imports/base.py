@@ -10,12 +10,16 @@ for the records an import may find.
 from typing import Any, ClassVar
 
 from django.conf import settings
+from django.db import models
 from import_export import resources
 
 from inventory.exports import Column
 from inventory.imports import cells
 from inventory.imports.parsers import ImportFileError, ParsedFile
 from inventory.imports.plan import Plan
+from inventory.imports.widgets import Cell, Moment, Number, YesNo
+
+WIDGET_FOR_FIELD = ((models.DecimalField, Number), (models.DateTimeField, Moment), (models.BooleanField, YesNo))
 
 MEMO_LIMIT = 10_000
 
@@ -51,6 +55,16 @@ class StockroomResource(resources.ModelResource):
     # Measured cost of applying one row on PostgreSQL (2,000-row files, this machine, idle), doubled for
     # a busy server; it decides whether a confirm runs in the request or as a job (runs_in_background).
     seconds_per_row: ClassVar[float] = 0.0025
+
+    @classmethod
+    def field_from_django_field(cls, field_name, django_field, readonly):
+        """A model field a resource lists without declaring it is our Column, with our widget for its type.
+
+        The package's hook for undeclared fields, overridden here alone: its widgets know nothing of how
+        our exports write a value (formula escaping, UTC times, yes/no).
+        """
+        widget = next((make() for kind, make in WIDGET_FOR_FIELD if isinstance(django_field, kind)), Cell())
+        return Column(field_name, widget=widget, readonly=readonly)
 
     @property
     def model(self):

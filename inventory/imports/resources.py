@@ -13,7 +13,6 @@ from inventory.imports.widgets import (
     CategoryPath,
     Cell,
     Email,
-    Moment,
     NaturalKey,
     Number,
     Quantity,
@@ -132,35 +131,26 @@ class StockCountResource(CountImport):
         fields = ["sku", "warehouse", "counted"]
 
 
-class StockLevelResource(StockroomResource):
-    slug, title, export_only = "stock_levels", "stock-levels", True
+class StockRowResource(StockroomResource):
+    """Rows about one product in one warehouse, exported with their natural keys."""
 
     sku = Column("sku", attribute="product__sku", widget=Cell())
-    product = Column("product", attribute="product__name", widget=Cell())
     warehouse = Column("warehouse", attribute="warehouse__code", widget=Cell())
-    on_hand = Column("on_hand", widget=Number())
-    reserved = Column("reserved", widget=Number())
-    average_cost = Column("average_cost", widget=Number())
-    bin = Column("bin", widget=Cell())
+
+
+class StockLevelResource(StockRowResource):
+    slug, title, export_only = "stock_levels", "stock-levels", True
+
+    product = Column("product", attribute="product__name", widget=Cell())
 
     class Meta:
         model = StockLevel
         fields = ["sku", "product", "warehouse", "on_hand", "reserved", "average_cost", "bin"]
 
 
-class StockMovementResource(StockroomResource):
+class StockMovementResource(StockRowResource):
     slug, title, export_only = "stock_movements", "stock-movements", True
 
-    created_at = Column("created_at", widget=Moment())
-    kind = Column("kind", widget=Cell())
-    sku = Column("sku", attribute="product__sku", widget=Cell())
-    warehouse = Column("warehouse", attribute="warehouse__code", widget=Cell())
-    quantity = Column("quantity", widget=Number())
-    unit_cost = Column("unit_cost", widget=Number())
-    balance_after = Column("balance_after", widget=Number())
-    average_cost_after = Column("average_cost_after", widget=Number())
-    reference = Column("reference", widget=Cell())
-    reason = Column("reason", widget=Cell())
     created_by = Column("created_by", attribute="created_by__username", widget=Cell())
 
     class Meta:
