@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from backoffice.admin.base import BoundedCountPaginator
+from backoffice.admin.paging import BoundedCountPaginator
 from inventory.models import Warehouse
 from tests.factories import WarehouseFactory
 

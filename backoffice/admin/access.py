@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from backoffice.admin.base import ReadOnlyLogAdmin
+from backoffice.admin.bases import ReadOnlyLogAdmin
 from inventory.models import AccessEvent
 
 

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.db.models import Count
 from unfold.admin import TabularInline
 
-from backoffice.admin.base import StockroomModelAdmin
+from backoffice.admin.bases import StockroomModelAdmin
 from backoffice.admin.history import deactivate_selected
 from backoffice.admin.imports import DataTransferMixin
 from inventory import access

@@ -8,7 +8,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from unfold.decorators import action
 
-from backoffice.admin.base import StockroomModelAdmin
+from backoffice.admin.bases import StockroomModelAdmin
 from inventory.models import DataJob
 from inventory.services import DomainError
 from inventory.services import jobs as job_services

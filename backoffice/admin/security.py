@@ -10,7 +10,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from unfold.decorators import action
 
-from backoffice.admin.base import ReadOnlyLogAdmin, StockroomModelAdmin
+from backoffice.admin.bases import ReadOnlyLogAdmin, StockroomModelAdmin
 from inventory.exports import Table, iter_csv
 from inventory.models import SecurityEvent
 from inventory.services import security

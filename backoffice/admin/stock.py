@@ -8,8 +8,9 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from unfold.decorators import action
 
-from backoffice.admin.base import ProductFirstSearchMixin, StockroomGuardedAdmin, StockroomModelAdmin
+from backoffice.admin.bases import StockroomGuardedAdmin, StockroomModelAdmin
 from backoffice.admin.imports import DataTransferMixin
+from backoffice.admin.search import ProductFirstSearchMixin
 from backoffice.forms import PostMovementForm, ReverseMovementForm
 from inventory import access, services
 from inventory.models import MovementKind, StockLevel, StockMovement, Warehouse

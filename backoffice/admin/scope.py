@@ -1,72 +1,19 @@
-"""One base class for every Stockroom ModelAdmin, and the warehouse-scope mixin."""
+"""Warehouse scope on every admin path: rows, filters, related choices, raw-id labels, autocomplete, actions."""
 
-import json
-from datetime import timedelta
 from functools import cache
 
 from django.contrib import admin, messages
 from django.contrib.admin.filters import RelatedFieldListFilter
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import get_fields_from_path, unquote
-from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import ForeignKeyRawIdWidget
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db import connections
-from django.db.models import DateTimeField, ExpressionWrapper, F, Q, QuerySet, Value
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.http import Http404
-from django.utils.functional import cached_property
 from django.utils.text import capfirst
-from guardian.admin import GuardedModelAdmin
-from import_export.admin import ImportExportModelAdmin
-from simple_history.admin import SimpleHistoryAdmin
-from unfold.admin import ModelAdmin as UnfoldModelAdmin
-from unfold.contrib.import_export.forms import ExportForm, ImportForm, SelectableFieldsExportForm
 
-from backoffice.admin.history import AuditedHistoryMixin
 from backoffice.widgets import make_safe
-from inventory import access, selectors
+from inventory import access
 from inventory.models import Warehouse
-
-
-class BoundedCountPaginator(Paginator):
-    """Counts exactly up to `exact_limit` rows; beyond that, PostgreSQL's planner estimate.
-
-    A plain COUNT(*) over a million stock rows costs more than the page itself.
-    An unfiltered list reads the table's row estimate from pg_class; a filtered
-    one counts at most `exact_limit + 1` rows and, past that, asks EXPLAIN.
-    Page numbers near the end of a huge list are therefore approximate.
-    """
-
-    exact_limit = 10_000
-
-    @cached_property
-    def count(self) -> int:
-        queryset = self.object_list
-        if not isinstance(queryset, QuerySet) or connections[queryset.db].vendor != "postgresql":
-            return super().count
-        if not queryset.query.where and not queryset.query.distinct:
-            estimate = _table_row_estimate(queryset)
-            if estimate > self.exact_limit:
-                return estimate
-        bounded = queryset.order_by()[: self.exact_limit + 1].count()
-        if bounded <= self.exact_limit:
-            return bounded
-        return max(_plan_row_estimate(queryset.order_by()), bounded)
-
-
-def _table_row_estimate(queryset: QuerySet) -> int:
-    with connections[queryset.db].cursor() as cursor:
-        cursor.execute(
-            "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [queryset.model._meta.db_table]
-        )
-        row = cursor.fetchone()
-    return int(row[0]) if row and row[0] and row[0] > 0 else 0
-
-
-def _plan_row_estimate(queryset: QuerySet) -> int:
-    plan = json.loads(queryset.explain(format="json"))
-    return int(plan[0]["Plan"]["Plan Rows"])
 
 
 class ScopedRelatedChoicesMixin:
@@ -160,8 +107,6 @@ class WarehouseScopedMixin:
     scope_permission: str = access.VIEW_STOCK
     # Warehouses themselves (not their stock) and the access log are visible in full to users who grant access.
     access_managers_see_all: bool = False
-
-    paginator = BoundedCountPaginator
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
@@ -302,147 +247,3 @@ def _autocomplete_source_admin(request, admin_site):
     except (LookupError, ValueError):
         return None
     return admin_site._registry.get(source_model)
-
-
-class IndexFriendlyChangeList(ChangeList):
-    """Django breaks ties with "-pk" whatever the sort direction: `on_hand ASC, id DESC` cannot walk an
-    index on (on_hand, id). The tie-breaker follows the first sort column's direction instead."""
-
-    def get_ordering(self, request, queryset):
-        ordering = super().get_ordering(request, queryset)
-        if len(ordering) >= 2 and ordering[-1] == "-pk" and isinstance(ordering[0], str):
-            if not ordering[0].startswith("-"):
-                ordering = [*ordering[:-1], "pk"]
-        return ordering
-
-
-def _unindexed(field):
-    """`-created_at` as an expression no index can serve (created_at + 0 seconds), same order."""
-    if not isinstance(field, str) or field.lstrip("-") != "created_at":
-        return field
-    name = field.lstrip("-")
-    expression = ExpressionWrapper(F(name) + Value(timedelta(0)), output_field=DateTimeField())
-    return expression.desc() if field.startswith("-") else expression.asc()
-
-
-class ProductFirstSearchMixin:
-    """Search stock rows by product: resolve the products through their indexes, then filter by product id.
-
-    `UPPER(sku) LIKE '%term%'` across a join to products cannot use an index and
-    runs over every movement; resolving at most PRODUCT_MATCH_LIMIT products first
-    (SKU, SKU prefix, a word of the name, barcode) turns the search into an index
-    lookup on product_id. `exact_search_fields` are matched whole, case-insensitively.
-    """
-
-    exact_search_fields: tuple[str, ...] = ()
-
-    def get_search_results(self, request, queryset, search_term):
-        term = search_term.strip()
-        if not term:
-            return queryset, False
-        ids, more = selectors.matching_product_ids(term)
-        limit = selectors.PRODUCT_MATCH_LIMIT
-        if more and getattr(request, "resolver_match", None) and request.resolver_match.url_name.endswith("changelist"):
-            messages.info(
-                request,
-                f"More than {limit} products match “{term}”; showing those of the first {limit} by SKU. "
-                "Type more of the SKU or name to narrow it.",
-            )
-        condition = Q(product_id__in=ids)
-        for field in self.exact_search_fields:
-            condition |= Q(**{f"{field}__iexact": term})
-        queryset = queryset.filter(condition)
-        if len(ids) > 1 and connections[queryset.db].vendor == "postgresql":
-            # Rows of several products, newest first: walking the date index and skipping every other
-            # product's rows is what the planner guesses is cheap, and it reads 50,000 rows to find 50.
-            # Sorting by an expression makes it fetch these products' rows by product_id and sort them.
-            queryset = queryset.order_by(*(_unindexed(field) for field in queryset.query.order_by))
-        return queryset, False
-
-
-class StockroomModelAdmin(AuditedHistoryMixin, WarehouseScopedMixin, SimpleHistoryAdmin, UnfoldModelAdmin):
-    """Unfold look, history pages and warehouse scope."""
-
-    list_per_page = 50
-    show_full_result_count = False
-
-    @admin.display(description="created by")
-    def created_by_name(self, obj) -> str:
-        # Django links a read-only foreign key to its change page without asking whether the viewer may
-        # open it; a clerk's own name led to a 403 on the user page. The name alone says who.
-        return obj.created_by.get_username() if obj.created_by_id else "—"
-
-    def get_changelist(self, request, **kwargs):
-        return IndexFriendlyChangeList
-
-
-class ReadOnlyLogAdmin(StockroomModelAdmin):
-    """An append-only log (access log, security events): listed and read, never added, changed or deleted here."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class StockroomImportExportAdmin(ImportExportModelAdmin, StockroomModelAdmin):
-    """A StockroomModelAdmin with unfold-styled import and export."""
-
-    import_form_class = ImportForm
-    export_form_class = ExportForm
-    selectable_export_form_class = SelectableFieldsExportForm
-
-
-class StockroomGuardedAdmin(GuardedModelAdmin, StockroomImportExportAdmin):
-    """Adds guardian's object-permission pages (used for Warehouse), open only to users who manage access.
-
-    guardian's own views only check `has_change_permission(request, None)` (see
-    shared/STACK_NOTES.md); this is our equivalent of ReinforcedGuardedModelAdmin
-    for the direct foreign-key grant models. Saved grants go through the access
-    services, so each one is recorded as an AccessEvent.
-    """
-
-    def _may_manage_grants(self, request) -> bool:
-        return access.can_manage_access(request.user)
-
-    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        response = super().render_change_form(request, context, add, change, form_url, obj)
-        if not self._may_manage_grants(request):
-            # guardian's template adds an "Object permissions" button; for others it only led to a 403.
-            opts = self.opts
-            response.template_name = [
-                f"admin/{opts.app_label}/{opts.model_name}/change_form.html",
-                f"admin/{opts.app_label}/change_form.html",
-                "admin/change_form.html",
-            ]
-        return response
-
-    def obj_perms_manage_view(self, request, object_pk):
-        if not self._may_manage_grants(request):
-            raise PermissionDenied
-        return super().obj_perms_manage_view(request, object_pk)
-
-    def obj_perms_manage_user_view(self, request, object_pk, user_id):
-        if not self._may_manage_grants(request):
-            raise PermissionDenied
-        return super().obj_perms_manage_user_view(request, object_pk, user_id)
-
-    def obj_perms_manage_group_view(self, request, object_pk, group_id):
-        if not self._may_manage_grants(request):
-            raise PermissionDenied
-        return super().obj_perms_manage_group_view(request, object_pk, group_id)
-
-
-__all__ = [
-    "BoundedCountPaginator",
-    "ReadOnlyLogAdmin",
-    "StockroomGuardedAdmin",
-    "StockroomImportExportAdmin",
-    "StockroomModelAdmin",
-    "WarehouseScopedMixin",
-    "admin",
-]
