@@ -2,7 +2,7 @@
 
 from functools import cache
 
-from django.contrib import admin, messages
+from django.contrib import messages
 from django.contrib.admin.filters import RelatedFieldListFilter
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import get_fields_from_path, unquote
@@ -136,12 +136,6 @@ class WarehouseScopedMixin:
             # Not a redirect naming the id: the same answer whether it is missing or out of scope.
             raise Http404(f"No {self.opts.verbose_name} matches the given query.")
         return obj
-
-    def history_view(self, request, object_id, extra_context=None):
-        if not hasattr(self.model._meta, "simple_history_manager_attribute"):
-            # The ledger keeps no simple-history table; Django's own log view applies.
-            return admin.ModelAdmin.history_view(self, request, object_id, extra_context)
-        return super().history_view(request, object_id, extra_context)
 
     def get_history_queryset(self, request, history_manager, pk_name, object_id):
         queryset = super().get_history_queryset(request, history_manager, pk_name, object_id)
