@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import Permission
 
 from inventory import services
 from inventory.models import StockMovement
@@ -211,5 +212,24 @@ def test_clerk_role_cannot_revert_stock_level_history(client, clerk, warehouse_a
     client.force_login(clerk)
 
     assert client.post(version_url(level, first_version(level)), {"bin": "OLD"}).status_code == 403
+    level.refresh_from_db()
+    assert level.bin == "NEW"
+
+
+def test_who_may_change_stock_levels_but_only_view_the_warehouse_cannot_revert_there(client, warehouse_a):
+    user = UserFactory(roles=[REPORT_VIEWER])
+    user.user_permissions.add(Permission.objects.get(codename="change_stocklevel"))
+    grant(user, "view_stock", warehouse_a)
+    level = StockLevelFactory(warehouse=warehouse_a, bin="OLD")
+    level.bin = "NEW"
+    level.save()
+    client.force_login(user)
+
+    page = client.get(version_url(level, first_version(level)))
+    forged = client.post(version_url(level, first_version(level)), {"bin": "OLD"})
+
+    assert page.status_code == 200
+    assert 'name="_save"' not in page.content.decode()
+    assert forged.status_code == 403
     level.refresh_from_db()
     assert level.bin == "NEW"

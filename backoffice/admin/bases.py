@@ -14,7 +14,7 @@ from backoffice.admin.scope import WarehouseScopedMixin
 from inventory import access
 
 
-class StockroomModelAdmin(AuditedHistoryMixin, WarehouseScopedMixin, SimpleHistoryAdmin, UnfoldModelAdmin):
+class StockroomModelAdmin(WarehouseScopedMixin, AuditedHistoryMixin, SimpleHistoryAdmin, UnfoldModelAdmin):
     """Unfold look, history pages, warehouse scope and changelists that stay fast on large tables."""
 
     list_per_page = 50

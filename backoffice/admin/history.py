@@ -1,8 +1,8 @@
-"""Per-object history pages that obey warehouse scope and today's permissions, with readable diffs."""
+"""Per-object history pages under today's permissions, with safe reverts and readable diffs (scope: admin/scope.py)."""
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -11,7 +11,7 @@ from django.utils.text import capfirst
 from simple_history.template_utils import HistoricalRecordContextHelper
 from simple_history.utils import get_history_model_for_model
 
-from inventory import access, audit
+from inventory import audit
 
 
 class ReadableChangeHelper(HistoricalRecordContextHelper):
@@ -35,15 +35,12 @@ class ReadableChangeHelper(HistoricalRecordContextHelper):
 class AuditedHistoryMixin:
     """Closes simple-history's gaps (see shared/STACK_NOTES.md).
 
-    The history list and version pages look the object up through the scoped
-    `get_queryset` (out of scope: 404); a revert is refused unless the user may
-    change the object now, in its warehouse; it runs through the same form as an
-    edit, only onto the fields that form edits, and is recorded with the user
-    and a reason. Models without history (the ledger) get no history pages.
+    Models without history (the ledger) get no history pages. A revert is
+    refused unless `can_revert`; it runs through the same form as an edit,
+    only onto the fields that form edits, and is recorded with the user and a
+    reason. Which objects, versions and reverts are in the user's warehouses
+    is for WarehouseScopedMixin, which sits in front of this mixin.
     """
-
-    # Changing a warehouse-bound object needs more than seeing it.
-    revert_scope_permission = access.OPERATE_STOCK
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         if not audit.is_audited(self.model):
@@ -51,7 +48,7 @@ class AuditedHistoryMixin:
         return super().changeform_view(request, object_id, form_url, extra_context)
 
     def history_view(self, request, object_id, extra_context=None):
-        self._visible_object_or_404(request, object_id)
+        self._history_or_404()
         # simple-history links each author to their user page; only link it for those who may open it
         # (a clerk following it met a 403, now also a security event). An empty view name renders no link.
         if not request.user.has_perm("auth.change_user"):
@@ -59,9 +56,9 @@ class AuditedHistoryMixin:
         return super().history_view(request, object_id, extra_context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
-        obj = self._visible_object_or_404(request, object_id)
+        self._history_or_404()
         if request.method == "POST":
-            return self._revert(request, obj, version_id)
+            return self._revert(request, object_id, version_id)
         return super().history_form_view(request, object_id, version_id, extra_context)
 
     def get_historical_record_context_helper(self, request, historical_record):
@@ -72,11 +69,7 @@ class AuditedHistoryMixin:
 
     def can_revert(self, request, obj) -> bool:
         """Whether this user may put an older version of `obj` back, now."""
-        if obj is None or obj.pk is None or not self.has_change_permission(request, obj):
-            return False
-        if not self.get_queryset(request).filter(pk=obj.pk).exists():
-            return False
-        return self._in_scope(request, obj, self.revert_scope_permission)
+        return obj is not None and obj.pk is not None and self.has_change_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
         reason = getattr(request, "_stockroom_change_reason", "")
@@ -90,35 +83,13 @@ class AuditedHistoryMixin:
         finally:
             obj.__dict__.pop("skip_history_when_saving", None)
 
-    def _visible_object_or_404(self, request, object_id):
-        """The live object if the user may see it; None for a deleted object whose last version they may see."""
+    def _history_or_404(self) -> None:
         if not audit.is_audited(self.model):
             raise Http404("This record has no change history.")
-        pk = unquote(object_id)
-        try:
-            return self.get_queryset(request).get(pk=pk)
-        except (self.model.DoesNotExist, ValidationError, ValueError):
-            pass
-        if self.model._default_manager.filter(pk=pk).exists():
-            raise Http404
-        history = get_history_model_for_model(self.model).objects
-        latest = history.filter(**{self.model._meta.pk.attname: pk}).order_by("-history_id").first()
-        if latest is None or not self._in_scope(request, latest, getattr(self, "scope_permission", access.VIEW_STOCK)):
-            raise Http404
-        return None
 
-    def _in_scope(self, request, obj, permission: str) -> bool:
-        scope_field = getattr(self, "scope_field", None)
-        if scope_field is None:
-            return True
-        if scope_field == "pk":
-            # Works for the live object and for a historical record, whose own pk is history_id.
-            warehouse_id = getattr(obj, self.model._meta.pk.attname)
-        else:
-            warehouse_id = getattr(obj, f"{scope_field}_id", None)
-        return warehouse_id is not None and access.has_warehouse_permission(request.user, permission, warehouse_id)
-
-    def _revert(self, request, obj, version_id):
+    def _revert(self, request, object_id, version_id):
+        # None once the object is deleted: there is nothing to put a version back onto.
+        obj = self.get_queryset(request).filter(pk=unquote(object_id)).first()
         if not self.can_revert(request, obj):
             raise PermissionDenied
         history_model = get_history_model_for_model(self.model)

@@ -10,9 +10,10 @@ from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.http import Http404
 from django.utils.text import capfirst
+from simple_history.utils import get_history_model_for_model
 
 from backoffice.widgets import make_safe
-from inventory import access
+from inventory import access, audit
 from inventory.models import Warehouse
 
 
@@ -100,13 +101,16 @@ class WarehouseScopedMixin:
     popups, actions, export) or through `scoped_related_queryset` (filter
     choices and foreign-key choices of forms). Admins of models that are not
     warehouse-bound still get scoped choices for their Warehouse/StockLevel
-    foreign keys.
+    foreign keys. History pages and reverts are scoped here too; it sits in
+    front of AuditedHistoryMixin, whose answers it narrows.
     """
 
     scope_field: str | None = None
     scope_permission: str = access.VIEW_STOCK
     # Warehouses themselves (not their stock) and the access log are visible in full to users who grant access.
     access_managers_see_all: bool = False
+    # Changing a warehouse-bound object needs more than seeing it.
+    revert_scope_permission: str = access.OPERATE_STOCK
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
@@ -137,6 +141,18 @@ class WarehouseScopedMixin:
             raise Http404(f"No {self.opts.verbose_name} matches the given query.")
         return obj
 
+    # History pages: a live object is judged by the scoped rows, a deleted one by its last version.
+    def history_view(self, request, object_id, extra_context=None):
+        self._history_subject_or_404(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._history_subject_or_404(request, object_id)
+        if request.method != "POST":
+            # A revert answers 403 to whoever may not revert before it looks its version up (on the object).
+            self._history_version_or_404(request, object_id, version_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
     def get_history_queryset(self, request, history_manager, pk_name, object_id):
         queryset = super().get_history_queryset(request, history_manager, pk_name, object_id)
         if self.scope_field is None or (self.access_managers_see_all and access.can_manage_access(request.user)):
@@ -144,16 +160,53 @@ class WarehouseScopedMixin:
         field = self.opts.pk.attname if self.scope_field == "pk" else self.scope_field
         return queryset.filter(access.scope_q(request.user, self.scope_permission, field))
 
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        history = getattr(self.model, self.model._meta.simple_history_manager_attribute)
-        records = self.get_history_queryset(request, history, self.opts.pk.attname, unquote(object_id))
+    def can_revert(self, request, obj) -> bool:
+        """Only an object the user sees here, in a warehouse where they have `revert_scope_permission` now."""
+        if not super().can_revert(request, obj):
+            return False
+        if not self.get_queryset(request).filter(pk=obj.pk).exists():
+            return False
+        return self._in_warehouse_scope(request, obj, self.revert_scope_permission)
+
+    def _history_subject_or_404(self, request, object_id) -> None:
+        """404 unless the user may see the object or, once it is deleted, its last version."""
+        pk = unquote(object_id)
         try:
-            found = records.filter(history_id=version_id).exists()
-        except (ValueError, ValidationError):
-            found = False
-        if not found:
+            if self.get_queryset(request).filter(pk=pk).exists():
+                return
+        except (ValidationError, ValueError):
+            pass
+        # Out of scope, or deleted from a model that keeps no versions to judge it by.
+        if self.model._default_manager.filter(pk=pk).exists() or not audit.is_audited(self.model):
+            raise Http404
+        history = get_history_model_for_model(self.model).objects
+        latest = history.filter(**{self.opts.pk.attname: pk}).order_by("-history_id").first()
+        if latest is None or not self._in_warehouse_scope(request, latest, self.scope_permission):
+            raise Http404
+
+    def _history_version_or_404(self, request, object_id, version_id) -> None:
+        # A model that keeps no history (the ledger) has no versions to open.
+        if not (audit.is_audited(self.model) and self._is_visible_version(request, object_id, version_id)):
             raise Http404(f"No {self.opts.verbose_name} matches the given query.")
-        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def _is_visible_version(self, request, object_id, version_id) -> bool:
+        history = getattr(self.model, self.opts.simple_history_manager_attribute)
+        versions = self.get_history_queryset(request, history, self.opts.pk.attname, unquote(object_id))
+        try:
+            return versions.filter(history_id=version_id).exists()
+        except (ValueError, ValidationError):
+            return False
+
+    def _in_warehouse_scope(self, request, obj, permission: str) -> bool:
+        """Whether `obj`, a live object or a historical record, is in a warehouse where the user has `permission`."""
+        if self.scope_field is None:
+            return True
+        if self.scope_field == "pk":
+            # Works for the live object and for a historical record, whose own pk is history_id.
+            warehouse_id = getattr(obj, self.opts.pk.attname)
+        else:
+            warehouse_id = getattr(obj, f"{self.scope_field}_id", None)
+        return warehouse_id is not None and access.has_warehouse_permission(request.user, permission, warehouse_id)
 
     # Path 1: filter choices.
     def get_list_filter(self, request):
