@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib.admin.widgets import AutocompleteSelect
+from django.db import models
 from unfold.widgets import (
     UnfoldAdminDecimalFieldWidget,
     UnfoldAdminSelectWidget,
@@ -11,7 +12,7 @@ from unfold.widgets import (
 )
 
 from backoffice.widgets import make_safe
-from inventory import access, bounds
+from inventory import access, bounds, services
 from inventory.models import MovementKind, Product, StockMovement, Warehouse
 from inventory.services.submissions import EXPIRED_FORM, new_submission_key
 
@@ -37,17 +38,48 @@ class SubmittedOnce(forms.Form):
         return data
 
 
+class PostingKind(models.TextChoices):
+    """What the posting form posts: one ledger line, or a transfer, which posts its two legs."""
+
+    RECEIPT = MovementKind.RECEIPT.value, "Receipt"
+    ISSUE = MovementKind.ISSUE.value, "Issue"
+    TRANSFER = "transfer", "Transfer"
+    ADJUSTMENT = MovementKind.ADJUSTMENT.value, "Adjustment"
+
+
+def _receive(common: dict, data: dict) -> list[StockMovement]:
+    return [services.receive(**common, warehouse=data["warehouse"], unit_cost=data["unit_cost"])]
+
+
+def _issue(common: dict, data: dict) -> list[StockMovement]:
+    return [services.issue(**common, warehouse=data["warehouse"])]
+
+
+def _transfer(common: dict, data: dict) -> list[StockMovement]:
+    return list(services.transfer(**common, source=data["warehouse"], destination=data["destination"]))
+
+
+def _adjust(common: dict, data: dict) -> list[StockMovement]:
+    return [services.adjust(**common, warehouse=data["warehouse"], unit_cost=data.get("unit_cost"))]
+
+
 class PostMovementForm(SubmittedOnce):
     """Post a receipt, issue, transfer or adjustment; the services decide if it is allowed."""
 
-    KINDS = [
-        (MovementKind.RECEIPT, "Receipt"),
-        (MovementKind.ISSUE, "Issue"),
-        ("transfer", "Transfer"),
-        (MovementKind.ADJUSTMENT, "Adjustment"),
-    ]
+    SERVICES = {
+        PostingKind.RECEIPT: _receive,
+        PostingKind.ISSUE: _issue,
+        PostingKind.TRANSFER: _transfer,
+        PostingKind.ADJUSTMENT: _adjust,
+    }
+    # What each kind cannot do without, and what the clerk is told when it is missing.
+    REQUIRED = {
+        PostingKind.RECEIPT: ("unit_cost", "A receipt needs a unit cost."),
+        PostingKind.TRANSFER: ("destination", "Choose where the stock goes."),
+        PostingKind.ADJUSTMENT: ("reason", "An adjustment needs a reason."),
+    }
 
-    kind = forms.ChoiceField(choices=KINDS, widget=UnfoldAdminSelectWidget)
+    kind = forms.ChoiceField(choices=PostingKind.choices, widget=UnfoldAdminSelectWidget)
     product = forms.ModelChoiceField(queryset=Product.objects.filter(is_active=True))
     warehouse = forms.ModelChoiceField(
         queryset=Warehouse.objects.none(), widget=UnfoldAdminSelectWidget, help_text="Source, for a transfer."
@@ -93,18 +125,26 @@ class PostMovementForm(SubmittedOnce):
 
     def clean(self):
         data = super().clean()
-        kind = data.get("kind")
-        if kind == MovementKind.RECEIPT and data.get("unit_cost") is None:
-            self.add_error("unit_cost", "A receipt needs a unit cost.")
-        if kind == "transfer" and not data.get("destination"):
-            self.add_error("destination", "Choose where the stock goes.")
-        if kind == MovementKind.ADJUSTMENT and not (data.get("reason") or "").strip():
-            self.add_error("reason", "An adjustment needs a reason.")
+        field, message = self.REQUIRED.get(data.get("kind"), (None, ""))
+        if field and data.get(field) in (None, ""):
+            self.add_error(field, message)
         product, quantity = data.get("product"), data.get("quantity")
         if product is not None and quantity is not None and product.is_whole_unit and quantity != int(quantity):
             unit = product.get_unit_display().lower()
             self.add_error("quantity", f"{product.sku} is counted in whole units ({unit}); enter a whole number.")
         return data
+
+    def post(self, user) -> list[StockMovement]:
+        """Post the valid form through the stock service its kind names; the ledger lines it wrote."""
+        data = self.cleaned_data
+        common = {
+            "user": user,
+            "product": data["product"],
+            "quantity": data["quantity"],
+            "reference": data.get("reference") or "",
+            "reason": data.get("reason") or "",
+        }
+        return self.SERVICES[data["kind"]](common, data)
 
 
 class ReverseMovementForm(SubmittedOnce):

@@ -1,10 +1,11 @@
-"""Posting receipts and issues through the admin form."""
+"""Posting receipts, issues, transfers and adjustments through the admin form."""
 
 import pytest
 from django.urls import reverse
 
-from inventory.models import StockLevel, StockMovement
-from tests.factories import ProductFactory
+from inventory import services
+from inventory.models import MovementKind, StockLevel, StockMovement
+from tests.factories import ProductFactory, grant
 
 pytestmark = pytest.mark.django_db
 
@@ -65,3 +66,85 @@ def test_receipt_without_unit_cost_is_a_form_error(client, clerk, warehouse_a):
     }
     response = client.post(reverse(POST_URL), data)
     assert "A receipt needs a unit cost." in response.content.decode()
+
+
+def test_clerk_transfers_stock_between_their_warehouses_and_both_legs_are_posted(
+    client, clerk, warehouse_a, warehouse_b
+):
+    grant(clerk, "operate_stock", warehouse_b)
+    product = ProductFactory(sku="SKU-MOVE")
+    services.receive(user=clerk, product=product, warehouse=warehouse_a, quantity=8, unit_cost=2)
+    client.force_login(clerk)
+    data = {
+        "kind": "transfer",
+        "product": product.pk,
+        "warehouse": warehouse_a.pk,
+        "destination": warehouse_b.pk,
+        "quantity": "3",
+        "reference": "TO-9",
+        "submission_key": "k",
+    }
+
+    response = client.post(reverse(POST_URL), data, follow=True)
+
+    assert "Posted transfer out of 3 × SKU-MOVE in A; on hand now 5." in response.content.decode()
+    legs = StockMovement.objects.filter(reference="TO-9").order_by("pk")
+    assert [(leg.kind, leg.warehouse, leg.quantity) for leg in legs] == [
+        (MovementKind.TRANSFER_OUT, warehouse_a, -3),
+        (MovementKind.TRANSFER_IN, warehouse_b, 3),
+    ]
+    assert legs[0].group_id and legs[0].group_id == legs[1].group_id
+    assert StockLevel.objects.get(product=product, warehouse=warehouse_b).on_hand == 3
+
+
+def test_a_transfer_without_a_destination_is_a_form_error(client, clerk, warehouse_a):
+    client.force_login(clerk)
+    data = {
+        "kind": "transfer",
+        "product": ProductFactory().pk,
+        "warehouse": warehouse_a.pk,
+        "quantity": "1",
+        "submission_key": "k",
+    }
+
+    response = client.post(reverse(POST_URL), data)
+
+    assert "Choose where the stock goes." in response.content.decode()
+    assert not StockMovement.objects.exists()
+
+
+def test_manager_posts_an_adjustment_with_its_reason(client, manager, warehouse_a):
+    product = ProductFactory(sku="SKU-ADJ")
+    services.receive(user=manager, product=product, warehouse=warehouse_a, quantity=5, unit_cost=2)
+    client.force_login(manager)
+    data = {
+        "kind": "adjustment",
+        "product": product.pk,
+        "warehouse": warehouse_a.pk,
+        "quantity": "-2",
+        "reason": "Damaged in the rack",
+        "submission_key": "k",
+    }
+
+    response = client.post(reverse(POST_URL), data, follow=True)
+
+    assert "Posted adjustment of 2 × SKU-ADJ in A; on hand now 3." in response.content.decode()
+    adjustment = StockMovement.objects.get(kind=MovementKind.ADJUSTMENT)
+    assert (adjustment.quantity, adjustment.reason, adjustment.created_by) == (-2, "Damaged in the rack", manager)
+
+
+def test_an_adjustment_without_a_reason_is_a_form_error(client, manager, warehouse_a):
+    client.force_login(manager)
+    data = {
+        "kind": "adjustment",
+        "product": ProductFactory().pk,
+        "warehouse": warehouse_a.pk,
+        "quantity": "1",
+        "reason": "   ",
+        "submission_key": "k",
+    }
+
+    response = client.post(reverse(POST_URL), data)
+
+    assert "An adjustment needs a reason." in response.content.decode()
+    assert not StockMovement.objects.exists()

@@ -13,7 +13,7 @@ from backoffice.admin.imports import DataTransferMixin
 from backoffice.admin.search import ProductFirstSearchMixin
 from backoffice.forms import PostMovementForm, ReverseMovementForm
 from inventory import access, services
-from inventory.models import MovementKind, StockLevel, StockMovement, Warehouse
+from inventory.models import StockLevel, StockMovement, Warehouse
 from inventory.services.submissions import AlreadySubmitted, once
 
 
@@ -147,7 +147,7 @@ class StockMovementAdmin(ProductFirstSearchMixin, DataTransferMixin, StockroomMo
             changelist = reverse("admin:inventory_stockmovement_changelist")
             try:
                 with once(key=form.cleaned_data["submission_key"], user=request.user, purpose="movement") as taken:
-                    first = post_movement(request.user, form.cleaned_data)[0]
+                    first = form.post(request.user)[0]
                     taken.result = {
                         "message": f"Posted {first.get_kind_display().lower()} of "
                         f"{abs(first.quantity).normalize():f} × {first.product.sku} in {first.warehouse.code}; "
@@ -178,44 +178,3 @@ class StockMovementAdmin(ProductFirstSearchMixin, DataTransferMixin, StockroomMo
             path("post/", self.admin_site.admin_view(self.add_view), name="inventory_stockmovement_post"),
             *urls,
         ]
-
-
-def post_movement(user, data: dict) -> list[StockMovement]:
-    """Route the posting form to the right service."""
-    common = {"user": user, "product": data["product"], "reference": data.get("reference") or ""}
-    kind = data["kind"]
-    if kind == MovementKind.RECEIPT:
-        return [
-            services.receive(
-                **common,
-                warehouse=data["warehouse"],
-                quantity=data["quantity"],
-                unit_cost=data["unit_cost"],
-                reason=data.get("reason") or "",
-            )
-        ]
-    if kind == MovementKind.ISSUE:
-        return [
-            services.issue(
-                **common, warehouse=data["warehouse"], quantity=data["quantity"], reason=data.get("reason") or ""
-            )
-        ]
-    if kind == "transfer":
-        return list(
-            services.transfer(
-                **common,
-                source=data["warehouse"],
-                destination=data["destination"],
-                quantity=data["quantity"],
-                reason=data.get("reason") or "",
-            )
-        )
-    return [
-        services.adjust(
-            **common,
-            warehouse=data["warehouse"],
-            quantity=data["quantity"],
-            reason=data.get("reason") or "",
-            unit_cost=data.get("unit_cost"),
-        )
-    ]
