@@ -148,3 +148,12 @@ def test_an_adjustment_without_a_reason_is_a_form_error(client, manager, warehou
 
     assert "An adjustment needs a reason." in response.content.decode()
     assert not StockMovement.objects.exists()
+
+
+def test_the_ledger_post_address_opens_the_same_posting_screen_as_add(client, clerk):
+    client.force_login(clerk)
+
+    for name in ["admin:inventory_stockmovement_post", POST_URL]:
+        response = client.get(reverse(name))
+        assert response.status_code == 200
+        assert response.templates[0].name == "backoffice/post_movement.html"

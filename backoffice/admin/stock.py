@@ -1,20 +1,17 @@
-"""Stock screens: warehouses, stock levels, and the read-only ledger with its posting form."""
+"""Stock screens: warehouses, stock levels, and the read-only ledger (its write screens: views/movements.py)."""
 
-from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect
-from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from functools import partial
+
+from django.contrib import admin
+from django.urls import path
 from unfold.decorators import action
 
 from backoffice.admin.bases import StockroomGuardedAdmin, StockroomModelAdmin
 from backoffice.admin.imports import DataTransferMixin
 from backoffice.admin.search import ProductFirstSearchMixin
-from backoffice.forms import PostMovementForm, ReverseMovementForm
-from inventory import access, services
+from backoffice.views import movements
+from inventory import access
 from inventory.models import StockLevel, StockMovement, Warehouse
-from inventory.services.submissions import AlreadySubmitted, once
 
 
 @admin.register(Warehouse)
@@ -83,6 +80,11 @@ class StockMovementAdmin(ProductFirstSearchMixin, DataTransferMixin, StockroomMo
     readonly_fields = fields
 
     actions_detail = ["post_reversal"]
+    # The ledger's write screens are views (backoffice/views/movements.py); the admin names and wires them.
+    post_reversal = action(
+        description="Post reversing movement", url_path="reverse", permissions=["reverse"], icon="undo"
+    )(movements.post_reversal)
+    has_reverse_permission = movements.has_reverse_permission
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -90,91 +92,16 @@ class StockMovementAdmin(ProductFirstSearchMixin, DataTransferMixin, StockroomMo
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def has_reverse_permission(self, request, object_id=None):
-        if object_id is None or not request.user.has_perm("inventory.post_adjustment"):
-            return False
-        movement = self.get_queryset(request).filter(pk=object_id).first()
-        return movement is not None and access.has_warehouse_permission(
-            request.user, access.MANAGE_STOCK, movement.warehouse_id
-        )
-
-    @action(description="Post reversing movement", url_path="reverse", permissions=["reverse"], icon="undo")
-    def post_reversal(self, request, object_id):
-        """The ledger is never edited: a mistake is cancelled by a reversing movement, through the services."""
-        movement = get_object_or_404(self.get_queryset(request).select_related("product", "warehouse"), pk=object_id)
-        change_url = reverse("admin:inventory_stockmovement_change", args=[movement.pk])
-        form = ReverseMovementForm(request.POST if request.method == "POST" else None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                with once(key=form.cleaned_data["submission_key"], user=request.user, purpose="reversal") as taken:
-                    reversals = services.reverse_movement(
-                        user=request.user, movement=movement, reason=form.cleaned_data["reason"]
-                    )
-                    plural = "s" if len(reversals) > 1 else ""
-                    taken.result = {
-                        "message": f"Posted {len(reversals)} reversing movement{plural} for #{movement.pk}.",
-                        "url": reverse("admin:inventory_stockmovement_change", args=[reversals[0].pk]),
-                    }
-            except AlreadySubmitted as repeat:
-                # The same confirmation arrived again (double click, retry): answer as the first time.
-                self.message_user(request, repeat.message, messages.SUCCESS)
-                return HttpResponseRedirect(repeat.result.get("url") or change_url)
-            except services.DomainError as error:
-                self.message_user(request, error.message, messages.ERROR)
-                return HttpResponseRedirect(change_url)
-            self.message_user(request, taken.result["message"], messages.SUCCESS)
-            return HttpResponseRedirect(taken.result["url"])
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"Reverse movement #{movement.pk}",
-            "opts": self.opts,
-            "movement": movement,
-            "form": form,
-            "change_url": change_url,
-        }
-        return TemplateResponse(request, "backoffice/reverse_movement.html", context)
-
     def has_add_permission(self, request):
         return request.user.has_perm("inventory.add_stockmovement") and bool(
             access.warehouse_ids_for(request.user, access.OPERATE_STOCK)
         )
 
-    def add_view(self, request, form_url="", extra_context=None):
-        if not self.has_add_permission(request):
-            raise PermissionDenied
-        form = PostMovementForm(request.POST or None, user=request.user, admin_site=self.admin_site)
-        if request.method == "POST" and form.is_valid():
-            changelist = reverse("admin:inventory_stockmovement_changelist")
-            try:
-                with once(key=form.cleaned_data["submission_key"], user=request.user, purpose="movement") as taken:
-                    first = form.post(request.user)[0]
-                    taken.result = {
-                        "message": f"Posted {first.get_kind_display().lower()} of "
-                        f"{abs(first.quantity).normalize():f} × {first.product.sku} in {first.warehouse.code}; "
-                        f"on hand now {first.balance_after.normalize():f}.",
-                        "url": changelist,
-                    }
-            except AlreadySubmitted as repeat:
-                # A double click or a retried POST: the first one posted; say what it posted, post nothing.
-                self.message_user(request, repeat.message, messages.SUCCESS)
-                return HttpResponseRedirect(repeat.result.get("url") or changelist)
-            except services.DomainError as error:
-                form.add_error(None, error.message)
-            else:
-                self.message_user(request, taken.result["message"], messages.SUCCESS)
-                return HttpResponseRedirect(taken.result["url"])
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Post a stock movement",
-            "opts": self.opts,
-            "form": form,
-            "media": self.media + form.media,
-        }
-        return TemplateResponse(request, "backoffice/post_movement.html", context)
-
     def get_urls(self):
-        urls = super().get_urls()
+        # The posting screen takes the place of Django's add form, under both names.
+        post = self.admin_site.admin_view(partial(movements.post_movement, self))
         return [
-            path("post/", self.admin_site.admin_view(self.add_view), name="inventory_stockmovement_post"),
-            *urls,
+            path("post/", post, name="inventory_stockmovement_post"),
+            path("add/", post, name="inventory_stockmovement_add"),
+            *(url for url in super().get_urls() if url.name != "inventory_stockmovement_add"),
         ]
