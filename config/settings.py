@@ -42,9 +42,6 @@ INSTALLED_APPS = [
     # BasicAppConfig: unfold's default config would replace admin.site with a plain UnfoldAdminSite,
     # hiding StockroomAdminSite (backoffice.apps.StockroomAdminConfig.default_site) and its URLs.
     "unfold.apps.BasicAppConfig",
-    "unfold.contrib.filters",
-    "unfold.contrib.forms",
-    "unfold.contrib.import_export",
     "unfold.contrib.guardian",
     "unfold.contrib.simple_history",
     "backoffice.apps.StockroomAdminConfig",
@@ -53,7 +50,6 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "import_export",
     "simple_history",
     "guardian",
     "django_tasks_db",
@@ -209,8 +205,8 @@ STOCKROOM_JOB_SWEEP_SECONDS = float(os.environ.get("JOB_SWEEP_SECONDS", "15"))
 STOCKROOM_SUBMISSION_TTL_DAYS = int(os.environ.get("SUBMISSION_TTL_DAYS", "30"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = STOCKROOM_IMPORT_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.MediaStorage"
-IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+# django-import-export is used as a library (resources, fields, widgets; inventory.imports), not as an
+# admin app: its views are not mounted. Our resources name their permissions with its codes.
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
 

@@ -162,3 +162,23 @@ def test_csv_export_never_mixes_line_endings(admin_client, products):
     lines = body.split(b"\n")[:-1]
     assert len(lines) == 1 + len(products)
     assert len({line.endswith(b"\r") for line in lines}) == 1
+
+
+@pytest.mark.parametrize("view", ["process_import", "import_export", "export_action"])
+@pytest.mark.parametrize("model", ["warehouse", "product", "category", "supplier", "stocklevel", "stockmovement"])
+def test_the_packages_own_import_and_export_doors_are_not_mounted(admin_client, model, view):
+    url = f"/admin/inventory/{model}/{view}/"
+    assert admin_client.get(url).status_code == 404
+    assert admin_client.post(url, {"import_file_name": "x.csv", "original_file_name": "x.csv"}).status_code == 404
+
+
+def test_no_admin_or_resource_reaches_records_by_database_id():
+    from django.contrib import admin
+    from import_export.admin import ExportMixin, ImportMixin
+
+    from inventory.imports import RESOURCES
+
+    assert not [a for a in admin.site._registry.values() if isinstance(a, (ImportMixin, ExportMixin))]
+    for resource in RESOURCES.values():
+        assert not {"id", "pk"} & set(resource.get_import_id_fields()) or resource.export_only, resource.slug
+        assert all(column.attribute not in ("id", "pk") for column in resource.columns), resource.slug

@@ -3,10 +3,8 @@
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from guardian.admin import GuardedModelAdmin
-from import_export.admin import ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin as UnfoldModelAdmin
-from unfold.contrib.import_export.forms import ExportForm, ImportForm, SelectableFieldsExportForm
 
 from backoffice.admin.history import AuditedHistoryMixin
 from backoffice.admin.paging import BoundedCountPaginator, IndexFriendlyChangeList
@@ -44,15 +42,7 @@ class ReadOnlyLogAdmin(StockroomModelAdmin):
         return False
 
 
-class StockroomImportExportAdmin(ImportExportModelAdmin, StockroomModelAdmin):
-    """A StockroomModelAdmin with unfold-styled import and export."""
-
-    import_form_class = ImportForm
-    export_form_class = ExportForm
-    selectable_export_form_class = SelectableFieldsExportForm
-
-
-class StockroomGuardedAdmin(GuardedModelAdmin, StockroomImportExportAdmin):
+class StockroomGuardedAdmin(GuardedModelAdmin, StockroomModelAdmin):
     """Adds guardian's object-permission pages (used for Warehouse), open only to users who manage access.
 
     guardian's own views only check `has_change_permission(request, None)` (see

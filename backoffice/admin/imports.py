@@ -18,7 +18,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.http import HttpResponseRedirect, QueryDict
+from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from unfold.widgets import UnfoldAdminFileFieldWidget, UnfoldAdminSelectWidget
@@ -40,6 +40,7 @@ from inventory.services.submissions import AlreadySubmitted, once
 from inventory.tasks import start_import
 
 SESSION_KEY = "stockroom_imports"
+PACKAGE_VIEWS = ("process_import", "import_export", "export_action")
 PREVIEW_ERRORS_SHOWN = 200
 
 
@@ -70,13 +71,15 @@ class ImportForm(forms.Form):
     )
 
 
+def _not_here(request, *args, **kwargs):
+    raise Http404("Imports go through the Import button of the list.")
+
+
 class DataTransferMixin:
     """Adds Import and Export to a changelist, and "export selected" actions, through inventory.imports."""
 
     import_resource: str | None = None
     change_list_template = "backoffice/change_list_transfer.html"
-    # Admins that inherit django-import-export's mixins pick their changelist template from here.
-    import_export_change_list_template = "backoffice/change_list_transfer.html"
     actions = ["export_selected_csv", "export_selected_xlsx", "export_selected_json"]
 
     @property
@@ -93,9 +96,17 @@ class DataTransferMixin:
 
     def get_urls(self):
         prefix = f"{self.opts.app_label}_{self.opts.model_name}"
+        import_view = self.admin_site.admin_view(self.import_view)
+        export_view = self.admin_site.admin_view(self.export_view)
         return [
-            path("import/", self.admin_site.admin_view(self.import_view), name=f"{prefix}_import_data"),
-            path("export/", self.admin_site.admin_view(self.export_view), name=f"{prefix}_export_data"),
+            # import/ and export/ are ours under django-import-export's URL names too, so nothing that
+            # reverses the package's names reaches its views (an id-keyed resource that skips our scope).
+            path("import/", import_view, name=f"{prefix}_import_data"),
+            path("import/", import_view, name=f"{prefix}_import"),
+            path("export/", export_view, name=f"{prefix}_export_data"),
+            path("export/", export_view, name=f"{prefix}_export"),
+            # The package's other views are not mounted: 404, not a fall through to the change view.
+            *(path(f"{name}/", _not_here) for name in PACKAGE_VIEWS),
             *super().get_urls(),
         ]
 

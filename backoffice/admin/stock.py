@@ -32,7 +32,6 @@ class StockLevelAdmin(ProductFirstSearchMixin, DataTransferMixin, StockroomModel
     list_filter = ["warehouse"]
     search_fields = ["product__sku", "product__name", "product__barcode", "bin"]
     search_help_text = "SKU, start of a SKU, a word of the product name, a barcode, or a bin."
-    exact_search_fields = ("bin",)
     # Only what an index can sort: a stock list of a million rows is never sorted in memory.
     sortable_by = ["on_hand"]
     list_select_related = ["product", "warehouse"]
@@ -71,7 +70,6 @@ class StockMovementAdmin(ProductFirstSearchMixin, DataTransferMixin, StockroomMo
     list_filter = ["kind", "warehouse", "created_at"]
     search_fields = ["product__sku", "product__name", "product__barcode", "reference"]
     search_help_text = "SKU, start of a SKU, a word of the product name, a barcode, or a whole reference."
-    exact_search_fields = ("reference",)
     # Only what an index can sort (created_at, both ways): the ledger has millions of lines.
     sortable_by = ["created_at"]
     list_select_related = ["product", "warehouse", "created_by"]

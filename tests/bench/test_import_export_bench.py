@@ -52,11 +52,10 @@ import json, resource, sys, time
 import django
 django.setup()
 from django.contrib.auth.models import User
-import backoffice.admin  # registers the changelist exporter
 from inventory.exports import EXPORTERS, iter_csv
 user = User.objects.get(username=sys.argv[1])
 started = time.perf_counter()
-table = EXPORTERS["changelist"](user, {"model": "inventory.stocklevel", "query": ""})
+table = EXPORTERS["changelist"](user, {"model": "inventory.stocklevel"})
 with open(sys.argv[2], "w", encoding="utf-8") as target:
     for chunk in iter_csv(table):
         target.write(chunk)
