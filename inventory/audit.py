@@ -27,11 +27,11 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.text import capfirst
-from simple_history.models import HistoricalRecords
 from simple_history.signals import post_create_historical_record, pre_create_historical_record
 from simple_history.utils import get_history_manager_for_model
 
 from inventory import access
+from inventory.acting import acting_as
 from inventory.models import AccessEvent, AuditEntry, Warehouse
 
 ACTION_BY_HISTORY_TYPE = {
@@ -48,7 +48,6 @@ ACTION_BY_ACCESS_EVENT = {
 REPR_LENGTH = AuditEntry._meta.get_field("object_repr").max_length
 
 _reason: ContextVar[str] = ContextVar("stockroom_audit_reason", default="")
-_UNSET = object()
 
 
 def is_audited(model: type[models.Model]) -> bool:
@@ -102,22 +101,16 @@ def visible_actors(user) -> models.QuerySet:
 def acting(user, reason: str = "") -> Iterator[None]:
     """Attribute history written inside the block to `user`, with `reason` where no other is given.
 
-    Outside a request (tasks, commands) simple-history finds no user; inside one
-    this also lets an action name its change reason ("bulk deactivate").
+    Outside a request (tasks, commands) there is no signed-in user to find; inside one
+    this also lets an action name its change reason ("bulk deactivate"). The user
+    reaches simple-history through its `get_user` hook (`inventory.acting`).
     """
-    context = HistoricalRecords.context
-    previous = getattr(context, "request", _UNSET)
-    # simple-history reads the acting user from `context.request.user`.
-    context.request = SimpleNamespace(user=user)
     token = _reason.set(reason)
     try:
-        yield
+        with acting_as(user):
+            yield
     finally:
         _reason.reset(token)
-        if previous is _UNSET:
-            del context.request
-        else:
-            context.request = previous
 
 
 def bulk_create_with_history(

@@ -210,3 +210,45 @@ def test_acting_restores_the_request_user_afterwards(rf, superuser):
     with audit.acting(superuser):
         pass
     assert not hasattr(HistoricalRecords.context, "request")
+
+
+def test_work_done_for_someone_inside_a_request_is_theirs_and_the_request_user_keeps_the_rest(rf, superuser):
+    """One acting user for history, access and security events: the named one, else the request's."""
+    from guardian.shortcuts import assign_perm
+    from simple_history.models import HistoricalRecords
+
+    from inventory.models import AccessEvent, SecurityEvent
+    from inventory.services import security
+    from tests.factories import WarehouseFactory
+
+    starter, clerk = UserFactory(roles=[MANAGER]), UserFactory()
+    supplier, warehouse = SupplierFactory(), WarehouseFactory()
+    request = rf.get("/admin/")
+    request.user = superuser
+    HistoricalRecords.context.request = request
+    try:
+        with audit.acting(starter, reason="nightly supplier sync"):
+            supplier.name = "Acme Tools"
+            supplier.save()
+            event = security.record(SecurityEvent.Kind.SIGN_IN, SecurityEvent.Outcome.SUCCESS)
+        assign_perm("inventory.view_stock", clerk, warehouse)  # guardian's own door, no service
+        supplier.name = "Acme Tools Ltd"
+        supplier.save()
+    finally:
+        del HistoricalRecords.context.request
+
+    named, after = history_of(supplier)[-2:]
+    assert (named.history_user, named.history_change_reason) == (starter, "nightly supplier sync")
+    assert (after.history_user, after.history_change_reason) == (superuser, None)
+    assert (event.user, event.path) == (starter, "/admin/")
+    assert AccessEvent.objects.get(user=clerk, warehouse=warehouse).actor == superuser
+
+
+def test_a_security_event_recorded_by_a_background_job_names_its_user():
+    from inventory.models import SecurityEvent
+    from inventory.services import security
+
+    starter = UserFactory()
+    with audit.acting(starter):
+        event = security.record(SecurityEvent.Kind.SIGN_IN, SecurityEvent.Outcome.SUCCESS, detail="job")
+    assert (event.user, event.username, event.path) == (starter, starter.username, "")

@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.db.models.functions import Upper
 from simple_history.models import HistoricalRecords
 
+from inventory.acting import history_user
+
 CATEGORY_PATH_SEPARATOR = "/"
 
 
@@ -23,7 +25,7 @@ class Category(models.Model):
     name = models.CharField(max_length=100)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
     path = models.CharField(max_length=500, editable=False, db_index=True, help_text="Names from the root, '/'-joined.")
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         verbose_name_plural = "categories"
@@ -62,11 +64,6 @@ class Category(models.Model):
             for child in self.children.all():
                 child.save()
 
-    def descendant_ids(self) -> list[int]:
-        """This category and every category below it."""
-        prefix = f"{self.path}{CATEGORY_PATH_SEPARATOR}"
-        return [self.pk, *Category.objects.filter(path__startswith=prefix).values_list("pk", flat=True)]
-
 
 class Supplier(models.Model):
     """A company we buy from."""
@@ -78,7 +75,7 @@ class Supplier(models.Model):
     phone = models.CharField(max_length=40, blank=True)
     lead_time_days = models.PositiveIntegerField(default=7)
     is_active = models.BooleanField("active", default=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["code"]
@@ -130,7 +127,7 @@ class Product(models.Model):
     is_active = models.BooleanField("active", default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at"], get_user=history_user)
 
     @property
     def is_whole_unit(self) -> bool:

@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from inventory.acting import history_user
+
 
 class Warehouse(models.Model):
     """A place that holds stock; the unit of access control."""
@@ -16,7 +18,7 @@ class Warehouse(models.Model):
     name = models.CharField(max_length=120)
     address = models.TextField(blank=True)
     is_active = models.BooleanField("active", default=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["code"]
@@ -51,7 +53,7 @@ class StockLevel(models.Model):
     average_cost = models.DecimalField("moving average cost", max_digits=14, decimal_places=4, default=Decimal("0"))
     bin = models.CharField(max_length=32, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at"], get_user=history_user)
 
     objects = StockLevelQuerySet.as_manager()
 

@@ -5,46 +5,19 @@ WarehouseGroupPermission). Every row created or deleted, and every change of
 group membership, is recorded as an AccessEvent by the signal handlers below,
 whichever door it came through: these services, guardian's object-permission
 pages, or the User admin's groups field. The acting user is the one passed to
-a service, else the user of the current request (simple-history's middleware
-keeps it in a thread-local).
+a service, else the user of the current request (`inventory.acting`).
 """
 
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Iterable
 
 from django.contrib.auth.models import Group, User
 from django.db import transaction
 from guardian.shortcuts import assign_perm, remove_perm
-from simple_history.models import HistoricalRecords
 
 from inventory import access
+from inventory.acting import acting_as, current_user
 from inventory.models import AccessEvent, Warehouse, WarehouseGroupPermission, WarehouseUserPermission
 from inventory.services.errors import DomainError, NotAllowed
-
-_actor: ContextVar[User | None] = ContextVar("stockroom_access_actor", default=None)
-
-
-@contextmanager
-def acting_user(actor: User | None) -> Iterator[None]:
-    """Attribute access changes made inside the block to `actor`."""
-    token = _actor.set(actor)
-    try:
-        yield
-    finally:
-        _actor.reset(token)
-
-
-def current_actor() -> User | None:
-    """Who is changing access right now: the service caller, else the request's user, else nobody (a script)."""
-    actor = _actor.get()
-    if actor is not None:
-        return actor
-    request = getattr(HistoricalRecords.context, "request", None)
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        return user
-    return None
 
 
 def _check(actor: User, permission: str | None) -> None:
@@ -85,7 +58,7 @@ def grant_warehouse_permission(
     if not subjects or not warehouses:
         raise DomainError("Choose at least one user or group and at least one warehouse.")
     changed = 0
-    with transaction.atomic(), acting_user(actor):
+    with transaction.atomic(), acting_as(actor):
         for subject in subjects:
             for warehouse in warehouses:
                 held = _held(subject, warehouse) & set(access.WAREHOUSE_PERMISSIONS)
@@ -120,7 +93,7 @@ def revoke_warehouse_permission(
         raise DomainError("Choose at least one user or group and at least one warehouse.")
     codenames = access.IMPLIED_BY[permission] if permission else access.WAREHOUSE_PERMISSIONS
     changed = 0
-    with transaction.atomic(), acting_user(actor):
+    with transaction.atomic(), acting_as(actor):
         for subject in subjects:
             for warehouse in warehouses:
                 held = _held(subject, warehouse) & set(codenames)
@@ -146,7 +119,7 @@ def _record_grant(action: str, grant) -> None:
     subject = {"group_id": grant.group_id} if hasattr(grant, "group_id") else {"user_id": grant.user_id}
     AccessEvent.objects.create(
         action=action,
-        actor=current_actor(),
+        actor=current_user(),
         warehouse_id=grant.content_object_id,
         permission=grant.permission.codename,
         **subject,
@@ -168,7 +141,7 @@ def record_membership_changed(sender, instance, action: str, reverse: bool, mode
         event = AccessEvent.Action.JOIN if action == "post_add" else AccessEvent.Action.LEAVE
     else:
         return
-    actor = current_actor()
+    actor = current_user()
     # One save per event (a handful per form save) so each reaches the audit log's post_save index.
     for user_id, group_id in pairs:
         AccessEvent.objects.create(action=event, actor=actor, user_id=user_id, group_id=group_id)

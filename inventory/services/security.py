@@ -9,8 +9,8 @@ import logging
 
 from django.contrib.auth.models import User
 from django.http import HttpRequest
-from simple_history.models import HistoricalRecords
 
+from inventory.acting import current_request, current_user
 from inventory.models import AccessEvent, SecurityEvent
 
 logger = logging.getLogger("stockroom.security")
@@ -29,9 +29,9 @@ def record(
     detail: str = "",
 ) -> SecurityEvent:
     """Write one security event (row and log line) and return it."""
-    request = request if request is not None else getattr(HistoricalRecords.context, "request", None)
-    if user is None and request is not None and getattr(request, "user", None) is not None:
-        user = request.user if request.user.is_authenticated else None
+    request = request if request is not None else current_request()
+    if user is None:
+        user = current_user(request)
     event = SecurityEvent.objects.create(
         kind=kind,
         outcome=outcome,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -22,6 +23,8 @@ QUANTITY_STEP = Decimal("0.001")
 ALREADY_REVERSED = "This movement has already been reversed."
 TOUCHES_UNSEEN_WAREHOUSE = "This movement touches a warehouse that is not one of yours; you cannot reverse it."
 COST_STEP = Decimal("0.0001")
+# A quantity or cost as a form, a file or a caller gives it; each service checks it against its column.
+Amount = Decimal | int | str
 
 
 @dataclass(frozen=True)
@@ -33,7 +36,7 @@ class _Leg:
     unit_cost: Decimal | None = None  # None: at the level's moving average
 
 
-def _number(value, what: str) -> Decimal:
+def _number(value: Amount, what: str) -> Decimal:
     if isinstance(value, bool):
         raise DomainError(f"“{value}” is not a {what}.")
     try:
@@ -45,7 +48,7 @@ def _number(value, what: str) -> Decimal:
     return number
 
 
-def _quantity(value, *, allow_negative: bool = False, product: Product | None = None) -> Decimal:
+def _quantity(value: Amount, *, allow_negative: bool = False, product: Product | None = None) -> Decimal:
     quantity = bounds.check(_number(value, "quantity"), bounds.QUANTITY, DomainError)
     if quantity != quantity.quantize(QUANTITY_STEP):
         raise DomainError(f"Quantities have at most 3 decimal places; got {format_quantity(quantity)}.")
@@ -63,14 +66,14 @@ def _require_whole(product: Product | None, quantity: Decimal) -> None:
         )
 
 
-def _cost(value) -> Decimal:
+def _cost(value: Amount) -> Decimal:
     cost = _number(value, "unit cost")
     if cost < 0:
         raise DomainError(f"Unit cost cannot be negative; got {format_quantity(cost)}.")
     return bounds.check(cost, bounds.UNIT_COST, DomainError).quantize(COST_STEP, rounding=ROUND_HALF_UP)
 
 
-def _require(user, model_perm: str, warehouse_perm: str, warehouses: list[Warehouse], verb: str) -> None:
+def _require(user: User | None, model_perm: str, warehouse_perm: str, warehouses: list[Warehouse], verb: str) -> None:
     if user is None or not user.is_active:
         raise NotAllowed("An active user is required to change stock.")
     if not user.has_perm(f"inventory.{model_perm}"):
@@ -102,7 +105,15 @@ def _lock_levels(legs: list[_Leg]) -> dict[tuple[int, int], StockLevel]:
     return levels
 
 
-def _apply(legs: list[_Leg], *, user, reference: str, reason: str, at: datetime | None, reverses=None):
+def _apply(
+    legs: list[_Leg],
+    *,
+    user: User,
+    reference: str,
+    reason: str,
+    at: datetime | None,
+    reverses: StockMovement | None = None,
+) -> list[StockMovement]:
     """Post legs atomically; returns the movements in leg order."""
     when = at or timezone.now()
     group_id = StockMovement.new_group_id() if len(legs) > 1 else None
@@ -136,7 +147,6 @@ def _apply(legs: list[_Leg], *, user, reference: str, reason: str, at: datetime 
                 unit_cost = level.average_cost
                 source_costs[leg.product.pk] = unit_cost
             level.on_hand = new_on_hand
-            level._history_user = user
             level._change_reason = _change_reason(leg.kind, reference, reason)
             level.save(update_fields=["on_hand", "average_cost", "updated_at"])
             movements.append(
@@ -173,11 +183,11 @@ def _moving_average(on_hand: Decimal, average: Decimal, quantity: Decimal, unit_
 
 def receive(
     *,
-    user,
+    user: User,
     product: Product,
     warehouse: Warehouse,
-    quantity,
-    unit_cost,
+    quantity: Amount,
+    unit_cost: Amount,
     reference: str = "",
     reason: str = "",
     at: datetime | None = None,
@@ -193,10 +203,10 @@ def receive(
 
 def issue(
     *,
-    user,
+    user: User,
     product: Product,
     warehouse: Warehouse,
-    quantity,
+    quantity: Amount,
     reference: str = "",
     reason: str = "",
     at: datetime | None = None,
@@ -211,11 +221,11 @@ def issue(
 
 def transfer(
     *,
-    user,
+    user: User,
     product: Product,
     source: Warehouse,
     destination: Warehouse,
-    quantity,
+    quantity: Amount,
     reference: str = "",
     reason: str = "",
     at: datetime | None = None,
@@ -236,13 +246,13 @@ def transfer(
 
 def adjust(
     *,
-    user,
+    user: User,
     product: Product,
     warehouse: Warehouse,
-    quantity,
+    quantity: Amount,
     reason: str,
     reference: str = "",
-    unit_cost=None,
+    unit_cost: Amount | None = None,
     at: datetime | None = None,
 ) -> StockMovement:
     """Correct stock by a signed quantity (count differences, damage); needs a reason."""
@@ -257,7 +267,13 @@ def adjust(
 
 
 def set_count(
-    *, user, product: Product, warehouse: Warehouse, counted, reference: str = "", reason: str = "Stock count"
+    *,
+    user: User,
+    product: Product,
+    warehouse: Warehouse,
+    counted: Amount,
+    reference: str = "",
+    reason: str = "Stock count",
 ) -> StockMovement | None:
     """Bring on hand to a counted quantity by posting the difference; None when it already matches."""
     counted = bounds.check(_number(counted, "quantity"), bounds.QUANTITY, DomainError)
@@ -284,7 +300,7 @@ def set_count(
         )
 
 
-def reverse_movement(*, user, movement: StockMovement, reason: str = "") -> list[StockMovement]:
+def reverse_movement(*, user: User, movement: StockMovement, reason: str = "") -> list[StockMovement]:
     """Cancel a posted movement (both legs of a transfer) with opposite adjustments, at most once."""
     if movement.reverses_id is not None:
         raise DomainError("This movement is itself a reversal and cannot be reversed.")
