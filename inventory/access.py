@@ -100,14 +100,6 @@ def has_warehouse_permission(user, permission: str, warehouse: Warehouse | int) 
     return ids is ALL or warehouse_id in ids
 
 
-def missing_warehouses(user, permission: str, warehouse_ids: Iterable[int]) -> set[int]:
-    """The warehouses among `warehouse_ids` where the user lacks `permission`."""
-    ids = warehouse_ids_for(user, permission)
-    if ids is ALL:
-        return set()
-    return set(warehouse_ids) - set(ids)
-
-
 def not_one_of_yours(value) -> str:
     """What a user who named a warehouse outside their scope is told: the same words as for one that does not exist."""
     return f"Warehouse {value} is not one of yours."

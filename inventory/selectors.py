@@ -1,6 +1,7 @@
 """Reads that several screens and commands share."""
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
@@ -58,7 +59,7 @@ def movements_without_level() -> QuerySet:
     )
 
 
-def movement_posters(user) -> QuerySet:
+def movement_posters(user: User) -> QuerySet:
     """Staff who posted a movement in a warehouse `user` may see (every staff member for superusers), by username.
 
     One query: an EXISTS per user through the ledger's created_by index, never a scan of the ledger

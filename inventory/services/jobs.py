@@ -17,6 +17,7 @@ import threading
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -162,7 +163,7 @@ def _forget_task(job: DataJob) -> None:
         )
 
 
-def can_manage(user, job: DataJob) -> bool:
+def can_manage(user: User, job: DataJob) -> bool:
     return user.is_superuser or user.has_perm("inventory.manage_datajob") or job.created_by_id == user.pk
 
 
@@ -171,7 +172,7 @@ def _cancelled_sentence(job: DataJob) -> str:
     return f"Cancelled (asked by {who}); nothing was written."
 
 
-def cancel(job: DataJob, *, user) -> str:
+def cancel(job: DataJob, *, user: User) -> str:
     """Cancel a queued job at once, or ask a running one to stop; says what happened."""
     if not can_manage(user, job):
         raise DomainError("You may only cancel your own jobs.")
@@ -186,7 +187,7 @@ def cancel(job: DataJob, *, user) -> str:
     raise DomainError("This job has already finished; there is nothing to cancel.")
 
 
-def retry(job: DataJob, *, user) -> str:
+def retry(job: DataJob, *, user: User) -> str:
     """Queue a failed or cancelled job again (a fresh set of attempts)."""
     if not can_manage(user, job):
         raise DomainError("You may only retry your own jobs.")

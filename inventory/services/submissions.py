@@ -7,9 +7,11 @@ There is no check-then-act: the unique index decides, also between racing reques
 """
 
 import secrets
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 
 from inventory.models import Submission
@@ -38,7 +40,7 @@ def new_submission_key() -> str:
 
 
 @contextmanager
-def once(*, key: str, user, purpose: str):
+def once(*, key: str, user: User | None, purpose: str) -> Iterator[Taken]:
     """Run the block at most once per key, atomically with the key; a repeat raises AlreadySubmitted."""
     if not key:
         raise DomainError(EXPIRED_FORM)
