@@ -21,14 +21,14 @@ def test_two_concurrent_issues_of_6_against_10_on_hand_one_wins(monkeypatch):
     services.receive(user=user, product=product, warehouse=warehouse, quantity=10, unit_cost=1)
     # Hold each transaction open for a moment after it has read stock, so both threads overlap:
     # without row locks both would read 10 and both issues would succeed.
-    lock_levels = stock_services._lock_levels
+    lock_levels = stock_services._locked_levels
 
-    def slow_lock_levels(legs):
-        levels = lock_levels(legs)
+    def slow_lock_levels(legs, **kwargs):
+        levels = lock_levels(legs, **kwargs)
         time.sleep(0.3)
         return levels
 
-    monkeypatch.setattr(stock_services, "_lock_levels", slow_lock_levels)
+    monkeypatch.setattr(stock_services, "_locked_levels", slow_lock_levels)
     outcomes: list[str] = []
 
     def worker():

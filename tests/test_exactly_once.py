@@ -146,14 +146,14 @@ def test_two_racing_reversals_of_a_transfer_reverse_it_once(monkeypatch):
     source, destination = WarehouseFactory(code="SRC"), WarehouseFactory(code="DST")
     services.receive(user=user, product=product, warehouse=source, quantity=10, unit_cost=1)
     out_leg, _ = services.transfer(user=user, product=product, source=source, destination=destination, quantity=4)
-    apply = stock_services._apply
+    apply = stock_services.post_legs
 
     def slow_apply(*args, **kwargs):
         result = apply(*args, **kwargs)
         time.sleep(0.2)
         return result
 
-    monkeypatch.setattr(stock_services, "_apply", slow_apply)
+    monkeypatch.setattr(stock_services, "post_legs", slow_apply)
     outcomes: list[str] = []
 
     def reverse_it():

@@ -28,7 +28,9 @@ Amount = Decimal | int | str
 
 
 @dataclass(frozen=True)
-class _Leg:
+class Leg:
+    """One line to post: a checked, signed quantity of a product in a warehouse."""
+
     kind: str
     product: Product
     warehouse: Warehouse
@@ -91,72 +93,76 @@ def _require_usable(product: Product, warehouses: list[Warehouse]) -> None:
             raise DomainError(f"Warehouse {warehouse.code} is inactive.")
 
 
-def _lock_levels(legs: list[_Leg]) -> dict[tuple[int, int], StockLevel]:
-    """Create missing levels for inbound legs, then lock every affected row in a fixed order."""
-    keys = sorted({(leg.product.pk, leg.warehouse.pk) for leg in legs})
-    for leg in legs:
-        if leg.quantity > 0:
-            StockLevel.objects.get_or_create(product=leg.product, warehouse=leg.warehouse)
-    levels = {}
-    for product_id, warehouse_id in keys:
-        level = StockLevel.objects.select_for_update().filter(product_id=product_id, warehouse_id=warehouse_id).first()
-        if level is not None:
-            levels[(product_id, warehouse_id)] = level
-    return levels
+def _locked_levels(legs: list[Leg], *, user: User, reason: str) -> dict[tuple[int, int], StockLevel]:
+    """Create the missing levels inbound legs need, then lock every affected row in (product, warehouse) order.
+
+    One query locks them all: PostgreSQL takes the row locks in the ORDER BY's order, so two
+    postings touching the same rows in any order never deadlock.
+    """
+    wanted = {(leg.product.pk, leg.warehouse.pk) for leg in legs}
+    product_ids = sorted({product_id for product_id, _ in wanted})
+    warehouse_ids = sorted({warehouse_id for _, warehouse_id in wanted})
+    rows = StockLevel.objects.filter(product_id__in=product_ids, warehouse_id__in=warehouse_ids)
+    existing = set(rows.values_list("product_id", "warehouse_id"))
+    missing = sorted({(leg.product.pk, leg.warehouse.pk) for leg in legs if leg.quantity > 0} - existing)
+    if missing:
+        _create_levels(missing, user=user, reason=reason)
+    locked = rows.select_for_update().order_by("product_id", "warehouse_id")
+    return {key: level for level in locked if (key := (level.product_id, level.warehouse_id)) in wanted}
 
 
-def _apply(
-    legs: list[_Leg],
+def _create_levels(keys: list[tuple[int, int]], *, user: User, reason: str) -> None:
+    try:
+        with transaction.atomic():
+            levels = [StockLevel(product_id=product_id, warehouse_id=warehouse_id) for product_id, warehouse_id in keys]
+            audit.bulk_create_with_history(levels, StockLevel, user=user, reason=reason)
+    except IntegrityError:
+        # A concurrent posting created one of them since we looked: take the others one at a time.
+        for product_id, warehouse_id in keys:
+            StockLevel.objects.get_or_create(product_id=product_id, warehouse_id=warehouse_id)
+
+
+def post_legs(
+    legs: list[Leg],
     *,
     user: User,
     reference: str,
     reason: str,
-    at: datetime | None,
+    at: datetime | None = None,
+    grouped: bool = False,
     reverses: StockMovement | None = None,
 ) -> list[StockMovement]:
-    """Post legs atomically; returns the movements in leg order."""
+    """Post checked legs in one transaction, in bulk; returns the movements in leg order.
+
+    The one way stock changes: every service and document posts through here. All or
+    nothing: a leg that would go below zero or past the column's bound refuses the lot.
+    Levels are locked in a fixed order, their new balances and moving averages written
+    with one history row each (by `user`, for "receipt PO-0012"), and the ledger lines
+    inserted in bulk. `grouped` gives the legs one group id (the two legs of a transfer).
+    """
+    if not legs:
+        return []
     when = at or timezone.now()
-    group_id = StockMovement.new_group_id() if len(legs) > 1 else None
-    # The acting user also covers the stock level a first receipt creates.
-    with transaction.atomic(), audit.acting(user, _change_reason(legs[0].kind, reference, reason)):
-        levels = _lock_levels(legs)
+    group_id = StockMovement.new_group_id() if grouped else None
+    first_reason = _change_reason(legs[0].kind, reference, reason)
+    with transaction.atomic(), audit.acting(user, first_reason):
+        levels = _locked_levels(legs, user=user, reason=first_reason)
+        before = {key: (level.on_hand, level.average_cost) for key, level in levels.items()}
         balance = bounds.balance()
-        movements = []
         source_costs: dict[int, Decimal] = {}
+        movements = []
         for leg in legs:
             level = levels.get((leg.product.pk, leg.warehouse.pk))
-            on_hand = level.on_hand if level else Decimal("0")
-            new_on_hand = on_hand + leg.quantity
-            if not balance.fits(new_on_hand):
-                raise DomainError(
-                    f"{leg.warehouse.code} would hold {format_quantity(new_on_hand)} × {leg.product.sku}; "
-                    f"{balance.message}"
-                )
-            if new_on_hand < 0:
-                verb = {MovementKind.TRANSFER_OUT: "transfer", MovementKind.ADJUSTMENT: "remove"}.get(leg.kind, "issue")
-                raise InsufficientStock(
-                    f"Cannot {verb} {format_quantity(-leg.quantity)} × {leg.product.sku} from "
-                    f"{leg.warehouse.code}: only {format_quantity(on_hand)} on hand."
-                )
-            if leg.quantity > 0:
-                unit_cost = leg.unit_cost if leg.unit_cost is not None else source_costs.get(leg.product.pk)
-                if unit_cost is None:
-                    unit_cost = level.average_cost
-                level.average_cost = _moving_average(on_hand, level.average_cost, leg.quantity, unit_cost)
-            else:
-                unit_cost = level.average_cost
-                source_costs[leg.product.pk] = unit_cost
-            level.on_hand = new_on_hand
+            unit_cost = _book(leg, level, balance, source_costs)
             level._change_reason = _change_reason(leg.kind, reference, reason)
-            level.save(update_fields=["on_hand", "average_cost", "updated_at"])
             movements.append(
-                StockMovement.objects.create(
+                StockMovement(
                     kind=leg.kind,
                     product=leg.product,
                     warehouse=leg.warehouse,
                     quantity=leg.quantity,
                     unit_cost=unit_cost,
-                    balance_after=new_on_hand,
+                    balance_after=level.on_hand,
                     average_cost_after=level.average_cost,
                     reference=reference,
                     reason=reason,
@@ -166,7 +172,56 @@ def _apply(
                     created_at=when,
                 )
             )
+        _write_levels(levels, before, user=user, reason=first_reason)
+        StockMovement.objects.bulk_create(movements, batch_size=1000)
     return movements
+
+
+def _book(leg: Leg, level: StockLevel | None, balance, source_costs: dict[int, Decimal]) -> Decimal:
+    """Apply one leg to its (locked) level in memory; returns the leg's unit cost. Refuses what breaks a rule."""
+    on_hand = level.on_hand if level else Decimal("0")
+    new_on_hand = on_hand + leg.quantity
+    if not balance.fits(new_on_hand):
+        raise DomainError(
+            f"{leg.warehouse.code} would hold {format_quantity(new_on_hand)} × {leg.product.sku}; {balance.message}"
+        )
+    if new_on_hand < 0:
+        verb = {MovementKind.TRANSFER_OUT: "transfer", MovementKind.ADJUSTMENT: "remove"}.get(leg.kind, "issue")
+        raise InsufficientStock(
+            f"Cannot {verb} {format_quantity(-leg.quantity)} × {leg.product.sku} from "
+            f"{leg.warehouse.code}: only {format_quantity(on_hand)} on hand."
+        )
+    if leg.quantity > 0:
+        unit_cost = leg.unit_cost if leg.unit_cost is not None else source_costs.get(leg.product.pk)
+        if unit_cost is None:
+            unit_cost = level.average_cost
+        level.average_cost = _moving_average(on_hand, level.average_cost, leg.quantity, unit_cost)
+    else:
+        unit_cost = level.average_cost
+        source_costs[leg.product.pk] = unit_cost
+    level.on_hand = new_on_hand
+    return unit_cost
+
+
+def _write_levels(levels: dict, before: dict, *, user: User, reason: str) -> None:
+    """Save the levels whose figures moved, with one "~" history row and audit entry each."""
+    labels = audit.Labels()
+    changes = {}
+    for key, level in levels.items():
+        on_hand, average_cost = before[key]
+        diff = {
+            name: (old, new)
+            for name, old, new in (
+                ("on_hand", on_hand, level.on_hand),
+                ("average_cost", average_cost, level.average_cost),
+            )
+            if old != new
+        }
+        if diff:
+            changes[level.pk] = audit.describe_diff(StockLevel, diff, labels=labels)
+    audit.bulk_update_with_history(
+        levels.values(), StockLevel, ["on_hand", "average_cost"], user=user, reason=reason, changes=changes
+    )
 
 
 def _change_reason(kind: str, reference: str, reason: str) -> str:
@@ -197,8 +252,8 @@ def receive(
     cost = _cost(unit_cost)
     _require(user, "add_stockmovement", access.OPERATE_STOCK, [warehouse], "receive stock")
     _require_usable(product, [warehouse])
-    leg = _Leg(MovementKind.RECEIPT, product, warehouse, quantity, cost)
-    return _apply([leg], user=user, reference=reference, reason=reason, at=at)[0]
+    leg = Leg(MovementKind.RECEIPT, product, warehouse, quantity, cost)
+    return post_legs([leg], user=user, reference=reference, reason=reason, at=at)[0]
 
 
 def issue(
@@ -215,8 +270,8 @@ def issue(
     quantity = _quantity(quantity, product=product)
     _require(user, "add_stockmovement", access.OPERATE_STOCK, [warehouse], "issue stock")
     _require_usable(product, [warehouse])
-    leg = _Leg(MovementKind.ISSUE, product, warehouse, -quantity)
-    return _apply([leg], user=user, reference=reference, reason=reason, at=at)[0]
+    leg = Leg(MovementKind.ISSUE, product, warehouse, -quantity)
+    return post_legs([leg], user=user, reference=reference, reason=reason, at=at)[0]
 
 
 def transfer(
@@ -237,10 +292,10 @@ def transfer(
     _require(user, "add_stockmovement", access.OPERATE_STOCK, [source, destination], "transfer stock")
     _require_usable(product, [source, destination])
     legs = [
-        _Leg(MovementKind.TRANSFER_OUT, product, source, -quantity),
-        _Leg(MovementKind.TRANSFER_IN, product, destination, quantity),
+        Leg(MovementKind.TRANSFER_OUT, product, source, -quantity),
+        Leg(MovementKind.TRANSFER_IN, product, destination, quantity),
     ]
-    out_leg, in_leg = _apply(legs, user=user, reference=reference, reason=reason, at=at)
+    out_leg, in_leg = post_legs(legs, user=user, reference=reference, reason=reason, at=at, grouped=True)
     return out_leg, in_leg
 
 
@@ -262,8 +317,8 @@ def adjust(
     _require(user, "post_adjustment", access.MANAGE_STOCK, [warehouse], "adjust stock")
     _require_usable(product, [warehouse])
     cost = _cost(unit_cost) if unit_cost not in (None, "") else None
-    leg = _Leg(MovementKind.ADJUSTMENT, product, warehouse, quantity, cost)
-    return _apply([leg], user=user, reference=reference, reason=reason.strip(), at=at)[0]
+    leg = Leg(MovementKind.ADJUSTMENT, product, warehouse, quantity, cost)
+    return post_legs([leg], user=user, reference=reference, reason=reason.strip(), at=at)[0]
 
 
 def set_count(
@@ -326,14 +381,14 @@ def reverse_movement(*, user: User, movement: StockMovement, reason: str = "") -
             # Inbound reversals come off first so a transfer's destination is checked before its source is refilled.
             movements = []
             for original in sorted(originals, key=lambda m: -m.quantity):
-                leg = _Leg(
+                leg = Leg(
                     MovementKind.ADJUSTMENT,
                     original.product,
                     original.warehouse,
                     -original.quantity,
                     original.unit_cost,
                 )
-                movements += _apply(
+                movements += post_legs(
                     [leg], user=user, reference=f"REV-{original.pk}", reason=reason, at=None, reverses=original
                 )
     except IntegrityError as error:
