@@ -34,7 +34,7 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 run: $(VENV)/.runtime
 	@mkdir -p var
 	$(BIN)/python manage.py migrate --noinput -v 0
-	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py load_demo --port $(PORT)
 	@echo "Starting the task worker and the admin on http://127.0.0.1:$(PORT)/ (Ctrl-C stops both)"
 	@$(BIN)/python manage.py stockroom_worker & worker=$$!; \
 		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \

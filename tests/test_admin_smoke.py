@@ -70,3 +70,9 @@ def test_movement_ledger_cannot_be_changed_or_deleted(admin_client, one_of_every
     assert delete.status_code == 403
     movement.refresh_from_db()
     assert movement.quantity == 5
+
+
+def test_every_admin_page_names_its_favicon(admin_client):
+    page = admin_client.get("/admin/").content.decode()
+
+    assert 'rel="icon"' in page and "backoffice/favicon" in page

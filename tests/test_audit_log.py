@@ -217,3 +217,31 @@ def test_prune_history_refuses_a_bad_age_or_model():
         call_command("prune_history", "--older-than", "a year")
     with pytest.raises(CommandError, match="keeps no history"):
         call_command("prune_history", "--older-than", "30d", "--models", "inventory.StockMovement")
+
+
+def test_an_ambiguous_date_is_refused_with_the_format_to_use(admin_client):
+    ProductFactory(sku="DATED-1")
+
+    response = admin_client.get("/admin/audit/", {"date_from": "03/12/2026"})
+
+    page = response.content.decode()
+    assert "Enter the date as YYYY-MM-DD, for example 2026-12-03." in page
+    assert log_rows(response) == []
+    assert len(log_rows(admin_client.get("/admin/audit/", {"date_from": timezone.localdate().isoformat()}))) >= 1
+
+
+def test_an_object_id_alone_finds_that_id_in_every_model(admin_client):
+    product = ProductFactory(sku="BY-ID-1")
+
+    response = admin_client.get("/admin/audit/", {"object_id": product.pk})
+
+    rows = log_rows(response)
+    assert any("BY-ID-1" in row for row in rows)
+    assert all(f"/{product.pk}/" in row for row in rows if "href" in row)
+
+
+def test_the_date_pickers_get_the_scripts_they_need(admin_client):
+    page = admin_client.get("/admin/audit/").content.decode()
+
+    assert page.index("/admin/jsi18n/") < page.index("admin/js/calendar.js")
+    assert page.index("admin/js/core.js") < page.index("admin/js/admin/DateTimeShortcuts.js")

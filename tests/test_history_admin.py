@@ -233,3 +233,24 @@ def test_who_may_change_stock_levels_but_only_view_the_warehouse_cannot_revert_t
     assert forged.status_code == 403
     level.refresh_from_db()
     assert level.bin == "NEW"
+
+
+def test_a_record_written_by_no_user_says_system_and_links_nowhere(admin_client):
+    product = ProductFactory(sku="SYS-1")  # factories write outside any request, as commands do
+
+    page = admin_client.get(f"/admin/inventory/product/{product.pk}/history/").content.decode()
+
+    assert "System" in page
+    assert "/admin/auth/user/None/" not in page
+    assert ">None<" not in page
+
+
+def test_the_revert_page_links_back_to_the_objects_history(admin_client):
+    product = ProductFactory(sku="REV-TAB")
+    record = product.history.latest()
+
+    page = admin_client.get(f"/admin/inventory/product/{product.pk}/history/{record.pk}/").content.decode()
+
+    # unfold renders a tab without a link as a dropdown toggle; without its x-data that is a script error.
+    assert page.count('x-on:click="actionDropdownOpen') <= page.count('x-data="{actionDropdownOpen: false}"')
+    assert f'href="/admin/inventory/product/{product.pk}/history/"' in page

@@ -42,6 +42,8 @@ class AuditedHistoryMixin:
     is for WarehouseScopedMixin, which sits in front of this mixin.
     """
 
+    object_history_list_template = "backoffice/history/object_history_list.html"
+
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         if not audit.is_audited(self.model):
             extra_context = {**(extra_context or {}), "show_history": False}
@@ -59,6 +61,9 @@ class AuditedHistoryMixin:
         self._history_or_404()
         if request.method == "POST":
             return self._revert(request, object_id, version_id)
+        # simple-history passes the historical model's opts, so unfold's "History" tab reversed a URL
+        # that does not exist and rendered a link-less button whose script failed (actionDropdownOpen).
+        extra_context = {**(extra_context or {}), "opts": self.model._meta}
         return super().history_form_view(request, object_id, version_id, extra_context)
 
     def get_historical_record_context_helper(self, request, historical_record):

@@ -24,6 +24,9 @@ from inventory.exports import Table, iter_csv
 from inventory.models import AuditEntry
 
 PAGE_SIZE = 50
+# Only the unambiguous form: 03/12/2026 is 3 December to some and 12 March to others, so it is refused.
+ISO_DATE = "%Y-%m-%d"
+DATE_FORMAT_HELP = "Enter the date as YYYY-MM-DD, for example 2026-12-03."
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # A spreadsheet treats a cell starting with one of these as a formula.
 
@@ -42,12 +45,32 @@ class AuditLogFilterForm(forms.Form):
         error_messages={"invalid_choice": "There is no user “%(value)s”."},
     )
     model = forms.ChoiceField(required=False, widget=UnfoldAdminSelectWidget)
-    object_id = forms.IntegerField(required=False, min_value=1, label="Object id", widget=UnfoldAdminIntegerFieldWidget)
+    object_id = forms.IntegerField(
+        required=False,
+        min_value=1,
+        label="Object id",
+        widget=UnfoldAdminIntegerFieldWidget,
+        help_text="With a model, that one record; alone, every model's record with this id.",
+    )
     action = forms.ChoiceField(
         required=False, choices=[("", "Any action"), *AuditEntry.Action.choices], widget=UnfoldAdminSelectWidget
     )
-    date_from = forms.DateField(required=False, label="From", widget=UnfoldAdminSingleDateWidget)
-    date_to = forms.DateField(required=False, label="To", widget=UnfoldAdminSingleDateWidget)
+    date_from = forms.DateField(
+        required=False,
+        label="From",
+        widget=UnfoldAdminSingleDateWidget,
+        input_formats=[ISO_DATE],
+        error_messages={"invalid": DATE_FORMAT_HELP},
+        help_text="YYYY-MM-DD, or pick a day.",
+    )
+    date_to = forms.DateField(
+        required=False,
+        label="To",
+        widget=UnfoldAdminSingleDateWidget,
+        input_formats=[ISO_DATE],
+        error_messages={"invalid": DATE_FORMAT_HELP},
+        help_text="Inclusive.",
+    )
 
     def __init__(self, *args, viewer, **kwargs):
         super().__init__(*args, **kwargs)
@@ -59,8 +82,6 @@ class AuditLogFilterForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("object_id") and not data.get("model"):
-            self.add_error("model", "Choose the model the object id belongs to.")
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             self.add_error("date_to", "The end date is before the start date.")
         return data
