@@ -4,6 +4,7 @@ from inventory.models.access import AccessEvent, WarehouseGroupPermission, Wareh
 from inventory.models.audit import AuditEntry
 from inventory.models.catalog import Category, Product, Supplier, normalize_sku
 from inventory.models.jobs import DataJob
+from inventory.models.numbering import DocumentCounter
 from inventory.models.security import SecurityEvent, UserSession
 from inventory.models.stock import MovementKind, StockLevel, StockMovement, Warehouse
 from inventory.models.submissions import Submission
@@ -13,6 +14,7 @@ __all__ = [
     "AuditEntry",
     "Category",
     "DataJob",
+    "DocumentCounter",
     "MovementKind",
     "Product",
     "SecurityEvent",
