@@ -297,6 +297,7 @@ UNFOLD = {
     "SITE_HEADER": "Stockroom",
     "SITE_SUBHEADER": "Inventory back office",
     "SITE_SYMBOL": "inventory_2",
+    "STYLES": [lambda request: static("backoffice/stockroom.css")],
     "SITE_FAVICONS": [
         {"rel": "icon", "type": "image/svg+xml", "href": lambda request: static("backoffice/favicon.svg")},
     ],
