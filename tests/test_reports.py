@@ -421,3 +421,11 @@ def test_clerk_role_has_no_report_permission():
     clerk = UserFactory(username="c2", roles=[CLERK])
     assert not clerk.has_perm("inventory.view_reports")
     assert StockLevel.objects.count() == 0
+
+
+def test_reorder_suggestions_offer_no_filter_that_changes_nothing(admin_client, stock):
+    """Every suggestion is already at or below its reorder point; the stock report keeps the checkbox."""
+    suggestions = admin_client.get(reverse("admin:report_reorder_suggestions")).content.decode()
+    on_hand = admin_client.get(reverse("admin:report_stock_on_hand")).content.decode()
+    assert "Only at or below reorder point" not in suggestions
+    assert "Only at or below reorder point" in on_hand

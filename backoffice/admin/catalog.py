@@ -1,14 +1,14 @@
 """Catalog screens: categories, suppliers, products."""
 
 from django.contrib import admin
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef, Q
 from unfold.admin import TabularInline
 
 from backoffice.admin.bases import StockroomModelAdmin
 from backoffice.admin.history import deactivate_selected
 from backoffice.admin.imports import DataTransferMixin
 from inventory import access
-from inventory.models import Category, Product, StockLevel, Supplier
+from inventory.models import Category, Product, StockLevel, StockMovement, Supplier
 
 
 @admin.register(Category)
@@ -69,3 +69,23 @@ class ProductAdmin(DataTransferMixin, StockroomModelAdmin):
         (None, {"fields": ["sku", "name", "category", "default_supplier", "unit", "barcode", "is_active"]}),
         ("Prices and reordering", {"fields": ["cost_price", "sale_price", "reorder_point", "reorder_quantity"]}),
     ]
+    delete_confirmation_template = "backoffice/catalog/product_delete_confirmation.html"
+    delete_selected_confirmation_template = "backoffice/catalog/product_delete_selected_confirmation.html"
+
+    def get_deleted_objects(self, objs, request):
+        """A product with stock levels or movements is never deleted; its page offers to deactivate it.
+
+        Django would list the ledger as objects the user "lacks permission to delete"; the products
+        themselves are the honest answer, as the protected list both confirmation pages show.
+        """
+        with_history = list(
+            Product.objects.filter(pk__in=[obj.pk for obj in objs])
+            .filter(
+                Q(Exists(StockMovement.objects.filter(product=OuterRef("pk"))))
+                | Q(Exists(StockLevel.objects.filter(product=OuterRef("pk"))))
+            )
+            .order_by("sku")
+        )
+        if with_history:
+            return [], {}, set(), with_history
+        return super().get_deleted_objects(objs, request)

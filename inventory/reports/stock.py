@@ -30,6 +30,11 @@ class StockFilterForm(ReportFilterForm):
     below_reorder_point = forms.BooleanField(required=False, label="Only at or below reorder point")
 
 
+class ReorderFilterForm(StockFilterForm):
+    # Every suggestion is at or below its reorder point: the checkbox would change nothing here.
+    below_reorder_point = None
+
+
 def at_or_below_reorder_point(levels):
     """Levels at or below their product's reorder point.
 
@@ -157,7 +162,7 @@ class ReorderSuggestionsReport(Report):
 
     name = "reorder_suggestions"
     title = "Reorder suggestions"
-    filter_form = StockFilterForm
+    filter_form = ReorderFilterForm
     default_sort = "-shortfall"
     columns = [
         Column("warehouse", "Warehouse", ("warehouse__code",)),
