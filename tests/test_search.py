@@ -1,5 +1,7 @@
 """Searching stock and the ledger by product: SKU, SKU prefix, a word of the name, barcode, whole reference."""
 
+import re
+
 import pytest
 
 from inventory import services
@@ -53,3 +55,14 @@ def test_a_search_matching_too_many_products_says_so(admin_client, superuser, wa
 
     assert "More than 2 products match “bolt”; showing those of the first 2 by SKU." in response.content.decode()
     assert rows(admin_client, "/admin/inventory/stockmovement/", "bolt") == ["BOLT-0", "BOLT-1"]
+
+
+def test_the_product_list_sorts_only_by_indexed_columns(admin_client):
+    """SKU, name and the prices have sort links; category, supplier, unit and active do not."""
+    ProductFactory()
+    page = admin_client.get("/admin/inventory/product/").content.decode()
+    headers = re.findall(r'<th class="([^"]*)" scope="col">', page)
+    sortable = [cls for cls in headers if "sortable" in cls]
+    assert len(sortable) == 4, headers
+    for field in ("sku", "name", "cost_price", "sale_price"):
+        assert any(f"column-{field}" in cls for cls in sortable), (field, headers)

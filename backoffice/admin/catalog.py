@@ -61,6 +61,9 @@ class ProductAdmin(DataTransferMixin, StockroomModelAdmin):
     list_filter = ["is_active", "unit", "category"]
     # Each served by an index (migration 0008): a SKU or its start, a word of the name, a whole barcode.
     search_fields = ["^sku", "name", "=barcode"]
+    # Only what an index sorts at 100,000 products (migration 0011); category and supplier would sort
+    # the whole join, unit and active are filters instead.
+    sortable_by = ["sku", "name", "cost_price", "sale_price"]
     autocomplete_fields = ["category", "default_supplier"]
     list_select_related = ["category", "default_supplier"]
     inlines = [StockLevelInline]

@@ -135,6 +135,8 @@ class StockMovement(models.Model):
         ]
         indexes = [
             models.Index(fields=["product", "created_at"], name="movement_product_date_idx"),
+            # The ledger filtered by a rare kind (adjustments), newest first (migration 0011).
+            models.Index(fields=["kind", "created_at", "id"], name="movement_kind_date_idx"),
             models.Index(fields=["warehouse", "created_at"], name="movement_warehouse_date_idx"),
             models.Index(fields=["product", "warehouse", "created_at"], name="movement_prod_wh_date_idx"),
             # Valuation as of a date reads the last line per (product, warehouse) from this index alone

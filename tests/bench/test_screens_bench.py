@@ -74,17 +74,33 @@ def screens(samples) -> dict[str, str]:
             found[f"{name}: search {what}"] = f"{base}?q={samples[what]}"
         found[f"{name}: page 50"] = f"{base}?p=50"
     found["ledger: search reference"] = f"{ledger}?q={samples['reference']}"
-    found["ledger: sorted by date, oldest first"] = f"{ledger}?o=1"
-    found["ledger: sorted by date, newest first"] = f"{ledger}?o=-1"
     found["ledger: filter kind"] = f"{ledger}?kind__exact=issue"
+    found["ledger: filter a rare kind (adjustment)"] = f"{ledger}?kind__exact=adjustment"
     found["ledger: filter warehouse"] = f"{ledger}?warehouse__id__exact=10"
     found["ledger: filter date (past 7 days)"] = f"{ledger}?created_at__gte=LAST7"
-    found["stock levels: sorted by on hand ascending"] = f"{stock}?o=3"
-    found["stock levels: sorted by on hand descending"] = f"{stock}?o=-3"
     found["stock levels: filter warehouse"] = f"{stock}?warehouse__id__exact=10"
     found["products: filter unit"] = f"{products}?unit__exact=kg"
+    found.update(sorted_screens())
     found["audit log"] = "/admin/audit/"
     found["background jobs"] = "/admin/inventory/datajob/"
+    return found
+
+
+def sorted_screens() -> dict[str, str]:
+    """Every column the product, stock and ledger lists let a person sort by, in both directions."""
+    from django.contrib import admin
+
+    from inventory.models import Product, StockLevel, StockMovement
+
+    found = {}
+    for model, name in [(Product, "products"), (StockLevel, "stock levels"), (StockMovement, "ledger")]:
+        model_admin = admin.site._registry[model]
+        for field in model_admin.sortable_by:
+            # The changelist's `o` counts the action checkbox as column 0.
+            position = list(model_admin.list_display).index(field) + 1
+            base = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
+            found[f"{name}: sorted by {field} ascending"] = f"{base}?o={position}"
+            found[f"{name}: sorted by {field} descending"] = f"{base}?o=-{position}"
     return found
 
 
