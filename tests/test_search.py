@@ -66,3 +66,15 @@ def test_the_product_list_sorts_only_by_indexed_columns(admin_client):
     assert len(sortable) == 4, headers
     for field in ("sku", "name", "cost_price", "sale_price"):
         assert any(f"column-{field}" in cls for cls in sortable), (field, headers)
+
+
+def test_a_typed_sort_on_an_unsortable_column_is_ignored(admin_client):
+    """?o= naming the category column (no index) lists by SKU as if unsorted, not by category."""
+    from inventory.models import Category
+
+    first, second = Category.objects.create(name="Zebra"), Category.objects.create(name="Aardvark")
+    ProductFactory(sku="A-1", category=first)
+    ProductFactory(sku="B-2", category=second)
+    page = admin_client.get("/admin/inventory/product/?o=3").content.decode()
+    assert page.index("A-1") < page.index("B-2")
+    assert "column-category sorted" not in page

@@ -2,7 +2,7 @@
 
 import json
 
-from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.views.main import ORDER_VAR, ChangeList
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import QuerySet
@@ -51,11 +51,32 @@ def _plan_row_estimate(queryset: QuerySet) -> int:
 
 class IndexFriendlyChangeList(ChangeList):
     """Django breaks ties with "-pk" whatever the sort direction: `on_hand ASC, id DESC` cannot walk an
-    index on (on_hand, id). The tie-breaker follows the first sort column's direction instead."""
+    index on (on_hand, id). The tie-breaker follows the first sort column's direction instead.
+
+    Django applies `?o=` to any column, `sortable_by` only hides the header links; a typed or old
+    link would sort a million rows by a column no index serves. Those terms are dropped here.
+    """
 
     def get_ordering(self, request, queryset):
+        self._drop_unsortable_terms()
         ordering = super().get_ordering(request, queryset)
         if len(ordering) >= 2 and ordering[-1] == "-pk" and isinstance(ordering[0], str):
             if not ordering[0].startswith("-"):
                 ordering = [*ordering[:-1], "pk"]
         return ordering
+
+    def _drop_unsortable_terms(self) -> None:
+        if ORDER_VAR not in self.params or self.sortable_by is None:
+            return
+        kept = []
+        for term in str(self.params[ORDER_VAR]).split("."):
+            index = term.rpartition("-")[2]
+            try:
+                name = self.list_display[int(index)]
+            except (IndexError, ValueError):
+                continue
+            if name in self.sortable_by:
+                kept.append(term)
+        self.params = {key: value for key, value in self.params.items() if key != ORDER_VAR}
+        if kept:
+            self.params[ORDER_VAR] = ".".join(kept)
