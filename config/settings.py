@@ -64,7 +64,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    # Request id and client address for every log line; logs each 403 on an admin path.
+    # Request id and client address for every log line; logs each 403 (one line).
     "backoffice.security.RequestContextMiddleware",
     "backoffice.security.PermissionsPolicyMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -281,6 +281,7 @@ LOGGING = {
             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
         },
     },
+    "filters": {"skip_forbidden": {"()": "backoffice.logs.SkipForbidden"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler"},
         "security": {"class": "logging.StreamHandler", "formatter": "json"},
@@ -288,6 +289,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "stockroom.security": {"handlers": ["security"], "level": "INFO", "propagate": False},
+        # Naming "django" drops the console handler Django's default config gives it; its records reach the
+        # root handler once instead of twice while DEBUG is on.
+        "django": {"level": "INFO"},
+        "django.request": {"filters": ["skip_forbidden"]},
         "axes": {"level": "WARNING"},
     },
 }

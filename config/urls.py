@@ -9,3 +9,6 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", site.urls),
 ]
+
+handler403 = "backoffice.views.errors.forbidden"
+handler404 = "backoffice.views.errors.not_found"

@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from guardian.admin import GuardedModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin as UnfoldModelAdmin
@@ -66,17 +67,21 @@ class StockroomGuardedAdmin(GuardedModelAdmin, StockroomModelAdmin):
             ]
         return response
 
-    def obj_perms_manage_view(self, request, object_pk):
+    def _refuse_unless_manageable(self, request, object_pk) -> None:
         if not self._may_manage_grants(request):
             raise PermissionDenied
+        # guardian looks the id up unguarded: "abc" for a warehouse id was a 500.
+        if self.visible_object(request, object_pk) is None:
+            raise Http404(f"No {self.opts.verbose_name} matches the given query.")
+
+    def obj_perms_manage_view(self, request, object_pk):
+        self._refuse_unless_manageable(request, object_pk)
         return super().obj_perms_manage_view(request, object_pk)
 
     def obj_perms_manage_user_view(self, request, object_pk, user_id):
-        if not self._may_manage_grants(request):
-            raise PermissionDenied
+        self._refuse_unless_manageable(request, object_pk)
         return super().obj_perms_manage_user_view(request, object_pk, user_id)
 
     def obj_perms_manage_group_view(self, request, object_pk, group_id):
-        if not self._may_manage_grants(request):
-            raise PermissionDenied
+        self._refuse_unless_manageable(request, object_pk)
         return super().obj_perms_manage_group_view(request, object_pk, group_id)

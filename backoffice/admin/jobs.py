@@ -68,15 +68,12 @@ class DataJobAdmin(StockroomModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
-    def _job(self, request, object_id) -> DataJob | None:
-        return self.get_queryset(request).filter(pk=object_id).first() if object_id else None
-
     def has_cancel_permission(self, request, object_id=None):
-        job = self._job(request, object_id)
+        job = self.visible_object(request, object_id)
         return job is not None and not job.is_finished and job_services.can_manage(request.user, job)
 
     def has_retry_permission(self, request, object_id=None):
-        job = self._job(request, object_id)
+        job = self.visible_object(request, object_id)
         finished_badly = job is not None and job.status in (DataJob.Status.FAILED, DataJob.Status.CANCELLED)
         return finished_badly and job_services.can_manage(request.user, job)
 

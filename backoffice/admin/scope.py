@@ -141,6 +141,11 @@ class WarehouseScopedMixin:
             raise Http404(f"No {self.opts.verbose_name} matches the given query.")
         return obj
 
+    def visible_object(self, request, object_id):
+        """The object under this id that the user sees here, or None (also for an id of the wrong shape)."""
+        # Django's get_object answers None for a missing, hidden or malformed id; ours turns None into a 404.
+        return super().get_object(request, object_id) if object_id else None
+
     # History pages: a live object is judged by the scoped rows, a deleted one by its last version.
     def history_view(self, request, object_id, extra_context=None):
         self._history_subject_or_404(request, object_id)
@@ -170,12 +175,13 @@ class WarehouseScopedMixin:
 
     def _history_subject_or_404(self, request, object_id) -> None:
         """404 unless the user may see the object or, once it is deleted, its last version."""
-        pk = unquote(object_id)
         try:
-            if self.get_queryset(request).filter(pk=pk).exists():
-                return
-        except (ValidationError, ValueError):
-            pass
+            pk = self.opts.pk.to_python(unquote(object_id))
+        except ValidationError:
+            # Not an id of this model at all ("abc" for a numeric key): nothing to show, as for a missing one.
+            raise Http404 from None
+        if self.get_queryset(request).filter(pk=pk).exists():
+            return
         # Out of scope, or deleted from a model that keeps no versions to judge it by.
         if self.model._default_manager.filter(pk=pk).exists() or not audit.is_audited(self.model):
             raise Http404

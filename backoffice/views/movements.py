@@ -66,7 +66,7 @@ def has_reverse_permission(model_admin, request: HttpRequest, object_id=None) ->
     """Whether the user may post adjustments and manages stock in the warehouse of this movement."""
     if object_id is None or not request.user.has_perm("inventory.post_adjustment"):
         return False
-    movement = model_admin.get_queryset(request).filter(pk=object_id).first()
+    movement = model_admin.visible_object(request, object_id)
     return movement is not None and access.has_warehouse_permission(
         request.user, access.MANAGE_STOCK, movement.warehouse_id
     )
