@@ -33,7 +33,7 @@ class BulkAccessForm(forms.Form):
             (access.MANAGE_STOCK, "Manage (adjustments, counts, exports)"),
         ],
         widget=UnfoldAdminSelectWidget,
-        help_text="Granting replaces the level a user or group already has in that warehouse; "
+        help_text="Granting replaces the level a user or role already has in that warehouse; "
         "revoking takes that permission away, with any stronger one that implies it.",
     )
     warehouses = forms.ModelMultipleChoiceField(
@@ -45,13 +45,16 @@ class BulkAccessForm(forms.Form):
         widget=UnfoldAdminCheckboxSelectMultipleWidget,
     )
     groups = forms.ModelMultipleChoiceField(
-        queryset=Group.objects.order_by("name"), required=False, widget=UnfoldAdminCheckboxSelectMultipleWidget
+        queryset=Group.objects.order_by("name"),
+        required=False,
+        label="Roles",
+        widget=UnfoldAdminCheckboxSelectMultipleWidget,
     )
 
     def clean(self):
         data = super().clean()
         if not data.get("users") and not data.get("groups"):
-            raise forms.ValidationError("Choose at least one user or group.")
+            raise forms.ValidationError("Choose at least one user or role.")
         return data
 
 
@@ -117,7 +120,7 @@ def _matrix() -> dict:
             {
                 "kind": "Role",
                 "name": group.name,
-                "link": reverse("admin:auth_group_change", args=[group.pk]),
+                "link": reverse("admin:inventory_role_change", args=[group.pk]),
                 "roles": "",
                 "cells": [PERMISSION_LABELS.get(granted.get(w.pk), "") for w in warehouses],
             }

@@ -1,24 +1,32 @@
-"""The sidebar, grouped by job. Items are hidden when the user lacks the permission."""
+"""The sidebar, grouped by job. Items are hidden when the user lacks the permission or has no rows in reach.
 
+Its group and item titles are also the names breadcrumbs use (`breadcrumb_names`), so a page is called
+the same in both places.
+"""
+
+from django.contrib import admin
 from django.urls import reverse_lazy
 
 from inventory import access
+from inventory.models import StockLevel, StockMovement, Warehouse
 
 
-def _perm(codename: str):
+def _perm(codename: str, model=None):
     def check(request) -> bool:
-        return request.user.has_perm(codename)
+        if not request.user.has_perm(codename):
+            return False
+        # A warehouse-bound list the user's scope leaves empty (the catalog role and warehouses) is not offered.
+        return model is None or admin.site._registry[model].has_scope(request)
 
     return check
 
 
-def _link(title: str, icon: str, url_name: str, permission: str) -> dict:
-    return {"title": title, "icon": icon, "link": reverse_lazy(url_name), "permission": _perm(permission)}
+def _link(title: str, icon: str, url_name: str, permission: str, model=None) -> dict:
+    return {"title": title, "icon": icon, "link": reverse_lazy(url_name), "permission": _perm(permission, model)}
 
 
-def sidebar_navigation(request) -> list[dict]:
-    """Sidebar groups: Catalog, Stock, Purchasing, Reports, Access, Audit."""
-    groups = [
+def _groups() -> list[dict]:
+    return [
         {
             "title": "Catalog",
             "items": [
@@ -30,13 +38,26 @@ def sidebar_navigation(request) -> list[dict]:
         {
             "title": "Stock",
             "items": [
-                _link("Warehouses", "warehouse", "admin:inventory_warehouse_changelist", "inventory.view_warehouse"),
-                _link("Stock levels", "stacks", "admin:inventory_stocklevel_changelist", "inventory.view_stocklevel"),
+                _link(
+                    "Warehouses",
+                    "warehouse",
+                    "admin:inventory_warehouse_changelist",
+                    "inventory.view_warehouse",
+                    Warehouse,
+                ),
+                _link(
+                    "Stock levels",
+                    "stacks",
+                    "admin:inventory_stocklevel_changelist",
+                    "inventory.view_stocklevel",
+                    StockLevel,
+                ),
                 _link(
                     "Movements ledger",
                     "receipt_long",
                     "admin:inventory_stockmovement_changelist",
                     "inventory.view_stockmovement",
+                    StockMovement,
                 ),
                 _link(
                     "Background jobs", "pending_actions", "admin:inventory_datajob_changelist", "inventory.view_datajob"
@@ -58,7 +79,7 @@ def sidebar_navigation(request) -> list[dict]:
             "title": "Access",
             "items": [
                 _link("Users", "person", "admin:auth_user_changelist", "auth.view_user"),
-                _link("Roles", "group", "admin:auth_group_changelist", "auth.view_group"),
+                _link("Roles", "group", "admin:inventory_role_changelist", "inventory.view_role"),
                 {
                     "title": "Warehouse access",
                     "icon": "admin_panel_settings",
@@ -77,4 +98,13 @@ def sidebar_navigation(request) -> list[dict]:
         },
         {"title": "Audit", "items": [_link("Audit log", "history", "admin:audit_log", "inventory.view_auditentry")]},
     ]
-    return [group for group in groups if group["items"]]
+
+
+def sidebar_navigation(request) -> list[dict]:
+    """Sidebar groups: Catalog, Stock, Purchasing, Reports, Access, Audit."""
+    return _groups()
+
+
+def breadcrumb_names() -> dict[str, tuple[str, str]]:
+    """{list URL: (sidebar group title, sidebar item title)} for every sidebar item."""
+    return {str(item["link"]): (group["title"], item["title"]) for group in _groups() for item in group["items"]}

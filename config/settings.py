@@ -93,7 +93,9 @@ WSGI_APPLICATION = "config.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # Templates that replace a package's own of the same name (unfold's app comes first, so an app's
+        # templates folder cannot): searched before every app's.
+        "DIRS": [BASE_DIR / "backoffice" / "overrides"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

@@ -75,6 +75,12 @@ def warehouse_ids_for(user, permission: str = VIEW_STOCK) -> frozenset[int] | Al
     return cache[permission]
 
 
+def has_any_warehouse(user, permission: str = VIEW_STOCK) -> bool:
+    """Whether the user holds `permission` in at least one warehouse (superusers always do)."""
+    ids = warehouse_ids_for(user, permission)
+    return ids is ALL or bool(ids)
+
+
 def warehouses_for(user, permission: str = VIEW_STOCK):
     """The Warehouse queryset the user holds `permission` in."""
     ids = warehouse_ids_for(user, permission)

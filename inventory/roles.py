@@ -67,9 +67,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "auth.view_user",
         "auth.add_user",
         "auth.change_user",
-        "auth.view_group",
-        "auth.add_group",
-        "auth.change_group",
+        # Roles are edited through the Role proxy (inventory.models.access.Role), which has its own permissions.
+        "view_role",
+        "add_role",
+        "change_role",
     ],
 }
 
@@ -94,3 +95,13 @@ def migrate_roles(apps, schema_editor) -> None:
     for app_label in ("auth", "inventory", "axes"):
         create_permissions(global_apps.get_app_config(app_label), verbosity=0)
     sync_roles(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
+
+
+def rename_default_permissions(apps, renames: dict[str, tuple[str, str]]) -> None:
+    """Data-migration step: {model: (old verbose name, new)}; Django names a model's permissions only once."""
+    Permission = apps.get_model("auth", "Permission")
+    for model, (old, new) in renames.items():
+        for permission in Permission.objects.filter(content_type__app_label="inventory", content_type__model=model):
+            if permission.name.endswith(f" {old}"):
+                permission.name = permission.name[: -len(old)] + new
+                permission.save(update_fields=["name"])

@@ -107,7 +107,7 @@ def test_console_form_without_anyone_chosen_changes_nothing_and_says_why(adminis
     )
 
     assert response.status_code == 200
-    assert "Choose at least one user or group." in response.content.decode()
+    assert "Choose at least one user or role." in response.content.decode()
     assert AccessEvent.objects.count() == before
 
 

@@ -73,7 +73,7 @@ LISTS = {
     "securityevent": "/admin/inventory/securityevent/",
     "accessattempt": "/admin/axes/accessattempt/",
     "user": "/admin/auth/user/",
-    "group": "/admin/auth/group/",
+    "group": "/admin/inventory/role/",
 }
 
 
@@ -185,7 +185,7 @@ def _change_page_with(kind: str, related: int, user) -> str:
         group = Group.objects.create(name=f"Big {related}")
         for _ in range(related):
             UserFactory().groups.add(group)
-        return f"/admin/auth/group/{group.pk}/change/"
+        return f"/admin/inventory/role/{group.pk}/change/"
     if kind == "stockmovement":
         product, warehouse = ProductFactory(), WarehouseFactory(code=f"MV{related}")
         for _ in range(related):

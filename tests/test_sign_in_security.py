@@ -180,7 +180,7 @@ def test_a_warehouse_grant_and_a_role_change_are_logged(db, superuser, warehouse
     events = SecurityEvent.objects.filter(kind=SecurityEvent.Kind.ACCESS_CHANGED)
     details = " | ".join(events.values_list("detail", flat=True))
     assert "view_stock" in details
-    assert "Added to group" in details
+    assert "Added to role" in details
 
 
 def test_security_events_list_filters_and_exports_for_an_administrator(db, clerk):

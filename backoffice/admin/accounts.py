@@ -12,6 +12,16 @@ from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationFo
 
 from backoffice.security import end_all_sessions
 from backoffice.views.two_factor import remove_second_factor
+from inventory.models import Role
+
+
+class RoleFilter(admin.RelatedFieldListFilter):
+    """The user list's filter on groups, titled by what they are here: "By role"."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = "role"
+
 
 admin.site.unregister(User)
 admin.site.unregister(Group)
@@ -27,7 +37,16 @@ class UserAdmin(DjangoUserAdmin, UnfoldModelAdmin):
     add_form = UserCreationForm
     change_password_form = AdminPasswordChangeForm
     list_display = ["username", "email", "first_name", "last_name", "is_staff", "is_superuser", "is_active"]
+    list_filter = ["is_staff", "is_superuser", "is_active", ("groups", RoleFilter)]
     actions = ["end_sessions", "reset_two_factor"]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name == "groups":
+            # A user's groups are their roles; Django's field says "groups".
+            formfield.label = "Roles"
+            formfield.help_text = "The roles this user has; each role brings its permissions."
+        return formfield
 
     @action(description="End all sessions of the selected users", permissions=["change"])
     def end_sessions(self, request, queryset):
@@ -50,6 +69,6 @@ class UserAdmin(DjangoUserAdmin, UnfoldModelAdmin):
         )
 
 
-@admin.register(Group)
-class GroupAdmin(DjangoGroupAdmin, UnfoldModelAdmin):
-    pass
+@admin.register(Role)
+class RoleAdmin(DjangoGroupAdmin, UnfoldModelAdmin):
+    """Django's group screens under the name Role (a proxy model), so pages, buttons and messages say "role"."""

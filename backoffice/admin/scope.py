@@ -114,11 +114,18 @@ class WarehouseScopedMixin:
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
-        if self.scope_field is None:
-            return queryset
-        if self.access_managers_see_all and access.can_manage_access(request.user):
+        if self.scope_field is None or self._sees_all(request):
             return queryset
         return queryset.filter(access.scope_q(request.user, self.scope_permission, self.scope_field))
+
+    def has_scope(self, request) -> bool:
+        """Whether get_queryset can show this user any row: a list with none in reach is left out of the sidebar."""
+        if self.scope_field is None or self._sees_all(request):
+            return True
+        return access.has_any_warehouse(request.user, self.scope_permission)
+
+    def _sees_all(self, request) -> bool:
+        return self.access_managers_see_all and access.can_manage_access(request.user)
 
     def scoped_related_queryset(self, request, related_model, permission: str | None = None):
         """The rows of `related_model` the user may pick here, or None when it is not warehouse-bound."""

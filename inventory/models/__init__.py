@@ -1,6 +1,6 @@
 """The inventory domain: catalog, stock, ledger, access grants and data jobs."""
 
-from inventory.models.access import AccessEvent, WarehouseGroupPermission, WarehouseUserPermission
+from inventory.models.access import AccessEvent, Role, WarehouseGroupPermission, WarehouseUserPermission
 from inventory.models.audit import AuditEntry
 from inventory.models.catalog import Category, Product, Supplier, normalize_sku
 from inventory.models.jobs import DataJob
@@ -17,6 +17,7 @@ __all__ = [
     "DocumentCounter",
     "MovementKind",
     "Product",
+    "Role",
     "SecurityEvent",
     "StockLevel",
     "StockMovement",

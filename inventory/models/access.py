@@ -6,6 +6,15 @@ from django.db import models
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 
+class Role(Group):
+    """A Django group, under the name people use for it here: what the admin lists, titles and messages say."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "role"
+        verbose_name_plural = "roles"
+
+
 class WarehouseUserPermission(UserObjectPermissionBase):
     """A permission on one warehouse granted to one user."""
 
@@ -21,7 +30,7 @@ class WarehouseGroupPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey("inventory.Warehouse", on_delete=models.CASCADE)
 
     class Meta(GroupObjectPermissionBase.Meta):
-        verbose_name = "warehouse grant to group"
+        verbose_name = "warehouse grant to role"
 
 
 class AccessEvent(models.Model):
@@ -30,8 +39,8 @@ class AccessEvent(models.Model):
     class Action(models.TextChoices):
         GRANT = "grant", "Granted"
         REVOKE = "revoke", "Revoked"
-        JOIN = "join", "Added to group"
-        LEAVE = "leave", "Removed from group"
+        JOIN = "join", "Added to role"
+        LEAVE = "leave", "Removed from role"
 
     action = models.CharField(max_length=8, choices=Action.choices)
     actor = models.ForeignKey(
@@ -40,7 +49,9 @@ class AccessEvent(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="access_events"
     )
-    group = models.ForeignKey(Group, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    group = models.ForeignKey(
+        Group, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="role"
+    )
     warehouse = models.ForeignKey(
         "inventory.Warehouse", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -48,6 +59,8 @@ class AccessEvent(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
+        verbose_name = "access log entry"
+        verbose_name_plural = "access log"
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:

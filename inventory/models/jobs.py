@@ -42,6 +42,7 @@ class DataJob(models.Model):
     cancel_requested = models.BooleanField(default=False)
 
     class Meta:
+        verbose_name = "background job"
         ordering = ["-created_at", "-id"]
         permissions = [("manage_datajob", "Can see, cancel and retry everyone's background jobs")]
         indexes = [models.Index(fields=["status", "heartbeat_at"], name="datajob_status_beat_idx")]

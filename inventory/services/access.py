@@ -56,7 +56,7 @@ def grant_warehouse_permission(
     subjects = [*users, *groups]
     warehouses = list(warehouses)
     if not subjects or not warehouses:
-        raise DomainError("Choose at least one user or group and at least one warehouse.")
+        raise DomainError("Choose at least one user or role and at least one warehouse.")
     changed = 0
     with transaction.atomic(), acting_as(actor):
         for subject in subjects:
@@ -90,7 +90,7 @@ def revoke_warehouse_permission(
     subjects = [*users, *groups]
     warehouses = list(warehouses)
     if not subjects or not warehouses:
-        raise DomainError("Choose at least one user or group and at least one warehouse.")
+        raise DomainError("Choose at least one user or role and at least one warehouse.")
     codenames = access.IMPLIED_BY[permission] if permission else access.WAREHOUSE_PERMISSIONS
     changed = 0
     with transaction.atomic(), acting_as(actor):
