@@ -118,8 +118,8 @@ def test_the_reversal_confirmed_twice_reverses_once_and_answers_the_same(client,
     first = client.post(url, {"submission_key": "rev-1"}, follow=True)
     second = client.post(url, {"submission_key": "rev-1"}, follow=True)
 
-    assert f"Posted 1 reversing movement for #{movement.pk}." in first.content.decode()
-    assert f"Posted 1 reversing movement for #{movement.pk}." in second.content.decode()
+    assert f"Posted 1 reversing movement for “{movement}”." in first.content.decode()
+    assert f"Posted 1 reversing movement for “{movement}”." in second.content.decode()
     assert first.redirect_chain[-1] == second.redirect_chain[-1]
     assert StockMovement.objects.filter(reverses=movement).count() == 1
     assert StockLevel.objects.get(product=movement.product).on_hand == 0

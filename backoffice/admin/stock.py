@@ -3,14 +3,15 @@
 from functools import partial
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import path, reverse
+from django.utils.html import format_html
 from unfold.decorators import action
 
 from backoffice.admin.bases import StockroomGuardedAdmin, StockroomModelAdmin
 from backoffice.admin.imports import DataTransferMixin
 from backoffice.admin.search import ProductFirstSearchMixin
 from backoffice.views import movements
-from inventory import access
+from inventory import access, services
 from inventory.models import StockLevel, StockMovement, Warehouse
 
 
@@ -74,7 +75,10 @@ class StockMovementAdmin(ProductFirstSearchMixin, DataTransferMixin, StockroomMo
     sortable_by = ["created_at"]
     list_select_related = ["product", "warehouse", "created_by"]
     date_hierarchy = None
-    fields = [field.name if field.name != "created_by" else "created_by_name" for field in StockMovement._meta.fields]
+    fields = [
+        *(field.name if field.name != "created_by" else "created_by_name" for field in StockMovement._meta.fields),
+        "reversed_by",
+    ]
     readonly_fields = fields
 
     actions_detail = ["post_reversal"]
@@ -83,6 +87,23 @@ class StockMovementAdmin(ProductFirstSearchMixin, DataTransferMixin, StockroomMo
         description="Post reversing movement", url_path="reverse", permissions=["reverse"], icon="undo"
     )(movements.post_reversal)
     has_reverse_permission = movements.has_reverse_permission
+
+    def get_actions_detail(self, request, object_id):
+        actions = super().get_actions_detail(request, object_id)
+        movement = self.visible_object(request, object_id)
+        if movement is not None and services.is_reversible(movement):
+            return actions
+        # Only the offer goes: the reversal URL stays open, so a repeated confirmation is still answered
+        # as the first was (views/movements.py), and a late one is told the movement is already reversed.
+        return [action for action in actions if action.action_name != "inventory_stockmovement_post_reversal"]
+
+    @admin.display(description="reversed by")
+    def reversed_by(self, obj):
+        reversal = obj.reversals.select_related("product", "warehouse").first()
+        if reversal is None:
+            return "—"
+        url = reverse("admin:inventory_stockmovement_change", args=[reversal.pk])
+        return format_html('<a href="{}">{} (#{}, {})</a>', url, reversal, reversal.pk, reversal.reference)
 
     def has_change_permission(self, request, obj=None):
         return False

@@ -55,10 +55,11 @@ def _post_once(model_admin, request: HttpRequest, form: PostMovementForm) -> Htt
 
 
 def _posted_message(first: StockMovement) -> str:
+    product = first.product
     return (
         f"Posted {first.get_kind_display().lower()} of "
-        f"{abs(first.quantity).normalize():f} × {first.product.sku} in {first.warehouse.code}; "
-        f"on hand now {first.balance_after.normalize():f}."
+        f"{product.format_quantity(abs(first.quantity))} × {product.sku} in {first.warehouse.code}; "
+        f"on hand now {product.format_quantity(first.balance_after)}."
     )
 
 
@@ -80,7 +81,7 @@ def post_reversal(model_admin, request: HttpRequest, object_id) -> HttpResponse:
         return _reverse_once(model_admin, request, movement, form)
     context = {
         **model_admin.admin_site.each_context(request),
-        "title": f"Reverse movement #{movement.pk}",
+        "title": f"Reverse “{movement}”",
         "opts": model_admin.opts,
         "movement": movement,
         "form": form,
@@ -97,7 +98,7 @@ def _reverse_once(model_admin, request: HttpRequest, movement: StockMovement, fo
             )
             plural = "s" if len(reversals) > 1 else ""
             taken.result = {
-                "message": f"Posted {len(reversals)} reversing movement{plural} for #{movement.pk}.",
+                "message": f"Posted {len(reversals)} reversing movement{plural} for “{movement}”.",
                 "url": _change_url(reversals[0]),
             }
     except AlreadySubmitted as repeat:

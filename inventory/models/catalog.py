@@ -133,6 +133,13 @@ class Product(models.Model):
     def is_whole_unit(self) -> bool:
         return self.unit in WHOLE_UNITS
 
+    def format_quantity(self, value: Decimal) -> str:
+        """A quantity of this product as people read it: 5.000 -> "5" (each, box), 2.500 -> "2.5" (kg)."""
+        value = Decimal(value)
+        if self.is_whole_unit and value == value.to_integral_value():
+            return f"{value:.0f}"
+        return format(value.normalize(), "f")
+
     class Meta:
         ordering = ["sku"]
         permissions = [("import_product", "Can import products"), ("export_product", "Can export products")]

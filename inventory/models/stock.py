@@ -148,7 +148,14 @@ class StockMovement(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.quantity} × {self.product_id} @ {self.warehouse_id}"
+        """ "Receipt 5 × SKU-0001 into MAIN", "Issue 2 × SKU-0001 from MAIN", "Adjustment −3 × SKU-0001 at MAIN"."""
+        quantity = self.product.format_quantity(abs(self.quantity))
+        where = self.warehouse.code
+        if self.kind == MovementKind.ADJUSTMENT:
+            sign = "−" if self.quantity < 0 else "+"
+            return f"{self.get_kind_display()} {sign}{quantity} × {self.product.sku} at {where}"
+        preposition = "into" if self.kind in INBOUND_KINDS else "from"
+        return f"{self.get_kind_display()} {quantity} × {self.product.sku} {preposition} {where}"
 
     @staticmethod
     def new_group_id() -> uuid.UUID:

@@ -2,7 +2,7 @@
 
 from inventory.services.access import grant_warehouse_permission, revoke_warehouse_permission
 from inventory.services.errors import DomainError, InsufficientStock, NotAllowed
-from inventory.services.stock import adjust, issue, receive, reverse_movement, set_count, transfer
+from inventory.services.stock import adjust, is_reversible, issue, receive, reverse_movement, set_count, transfer
 
 __all__ = [
     "DomainError",
@@ -10,6 +10,7 @@ __all__ = [
     "NotAllowed",
     "adjust",
     "grant_warehouse_permission",
+    "is_reversible",
     "issue",
     "receive",
     "reverse_movement",

@@ -355,6 +355,11 @@ def set_count(
         )
 
 
+def is_reversible(movement: StockMovement) -> bool:
+    """Whether a reversing movement may still be posted for this one (not a reversal, not reversed yet)."""
+    return movement.reverses_id is None and not movement.reversals.exists()
+
+
 def reverse_movement(*, user: User, movement: StockMovement, reason: str = "") -> list[StockMovement]:
     """Cancel a posted movement (both legs of a transfer) with opposite adjustments, at most once."""
     if movement.reverses_id is not None:
