@@ -12,13 +12,15 @@ from inventory.exports import EXPORTERS, FORMATS, iter_csv, iter_json, write_xls
 from inventory.tasks import start_export
 
 
-def export_response(request, *, exporter: str, params: dict, fmt: str, title: str):
-    """Stream the export, or queue it as a job (and say so) when it has more rows than the threshold."""
+def export_response(request, *, exporter: str, params: dict, fmt: str, subject: str):
+    """Stream the export of `subject` ("stock levels"), or queue it as a job (and say so) when it is large."""
     if fmt not in FORMATS:
         fmt = "csv"
     table = EXPORTERS[exporter](request.user, params)
     if table.total is not None and table.total > settings.STOCKROOM_BACKGROUND_ROWS:
-        job = start_export(user=request.user, exporter=exporter, params=params, fmt=fmt, title=title)
+        job = start_export(
+            user=request.user, exporter=exporter, params=params, fmt=fmt, subject=subject, rows=table.total
+        )
         messages.info(
             request,
             f"{table.total:,} rows is a large export: it is running in the background as “{job.title}”. "

@@ -27,15 +27,28 @@ EXPORT_FAILED = (
 IMPORT_FAILED = "The import stopped on an unexpected error; nothing was imported. Retry it, or ask an administrator."
 
 
-def start_export(*, user, exporter: str, params: dict, fmt: str, title: str) -> DataJob:
-    """Record an export job and queue it once the record is committed."""
+def export_title(subject: str, rows: int | None = None) -> str:
+    """What the jobs list calls an export: "Export of stock levels, 1,000,000 rows"."""
+    if rows is None:
+        return f"Export of {subject}"
+    return f"Export of {subject}, {rows:,} row{'' if rows == 1 else 's'}"
+
+
+def import_title(filename: str) -> str:
+    """What the jobs list calls an import: "Import of products.csv"."""
+    return f"Import of {filename}"
+
+
+def start_export(*, user, exporter: str, params: dict, fmt: str, subject: str, rows: int | None = None) -> DataJob:
+    """Record an export of `subject` (about `rows` rows, when known) and queue it once the record is committed."""
     if exporter not in EXPORTERS:
         raise ValueError(f"Unknown exporter {exporter!r}")
     job = DataJob.objects.create(
         kind=DataJob.Kind.EXPORT,
-        title=title,
+        title=export_title(subject, rows),
         format=fmt,
         created_by=user,
+        rows_total=rows,
         spec={"exporter": exporter, "params": params},
     )
     transaction.on_commit(lambda: enqueue(job))
@@ -81,7 +94,7 @@ def start_import(*, user, confirmed: ConfirmedImport) -> DataJob:
     """Record a confirmed import of a stored file and queue it once the record is committed."""
     job = DataJob.objects.create(
         kind=DataJob.Kind.IMPORT,
-        title=f"Import {confirmed.filename}",
+        title=import_title(confirmed.filename),
         format=confirmed.fmt or "csv",
         created_by=user,
         rows_total=confirmed.rows,

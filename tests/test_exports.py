@@ -60,7 +60,7 @@ def test_csv_json_and_xlsx_escape_formulas_in_every_cell():
 def test_small_export_streams_directly(superuser):
     request = RequestFactory().get("/")
     request.user = superuser
-    response = export_response(request, exporter="test_rows", params={"count": 3}, fmt="csv", title="t")
+    response = export_response(request, exporter="test_rows", params={"count": 3}, fmt="csv", subject="t")
     body = b"".join(response.streaming_content).decode("utf-8-sig")
     assert body.splitlines() == ["sku,note", "S0,'=HYPERLINK(1)", "S1,ok", "S2,ok"]
 
@@ -75,7 +75,7 @@ def test_large_export_runs_as_a_job_with_progress_and_a_download(client, superus
     request.user = superuser
     request.session = client.session
     request._messages = FallbackStorage(request)
-    response = export_response(request, exporter="test_rows", params={"count": 25}, fmt="csv", title="Big rows")
+    response = export_response(request, exporter="test_rows", params={"count": 25}, fmt="csv", subject="Big rows")
     assert response.status_code == 302
     assert "running in the background" in str(list(get_messages(request))[0])
     job = DataJob.objects.get()

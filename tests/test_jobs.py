@@ -101,7 +101,7 @@ def test_a_failed_export_leaves_no_file_no_server_path_and_no_100_percent(settin
     settings.TASKS = IMMEDIATE
     params = {"model": "inventory.product", "query": ""}
     with mock.patch("inventory.tasks.write_table", side_effect=OSError(f"[Errno 28] No space left: {tmp_path}/x")):
-        job = start_export(user=superuser, exporter="changelist", params=params, fmt="csv", title="Products")
+        job = start_export(user=superuser, exporter="changelist", params=params, fmt="csv", subject="Products")
 
     job.refresh_from_db()
     assert job.status == DataJob.Status.FAILED
@@ -117,7 +117,7 @@ def test_a_failed_job_is_retried_from_the_admin_and_then_finishes(client, settin
     settings.TASKS = IMMEDIATE
     params = {"model": "inventory.warehouse", "query": ""}
     with mock.patch("inventory.tasks.write_table", side_effect=RuntimeError("boom")):
-        job = start_export(user=superuser, exporter="changelist", params=params, fmt="csv", title="Warehouses")
+        job = start_export(user=superuser, exporter="changelist", params=params, fmt="csv", subject="Warehouses")
     job.refresh_from_db()
     assert job.status == DataJob.Status.FAILED
     client.force_login(superuser)
@@ -171,7 +171,7 @@ def test_cancelling_a_running_export_stops_it_and_keeps_no_file(settings, superu
     settings.TASKS = DUMMY
     settings.STOCKROOM_JOB_LEASE_SECONDS = 0.8  # beats every 0.2 s
     params = {"model": "inventory.warehouse", "query": ""}
-    job = start_export(user=superuser, exporter="changelist", params=params, fmt="csv", title="Warehouses")
+    job = start_export(user=superuser, exporter="changelist", params=params, fmt="csv", subject="Warehouses")
 
     def slow_write(table, fmt, target, on_progress):
         for done in range(1, 30):  # about three seconds of work, reporting as it goes

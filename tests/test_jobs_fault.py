@@ -99,7 +99,7 @@ def test_exports_in_every_format_above_the_background_threshold_finish_under_a_r
     products(6_000)  # more than one progress step (5,000 rows) while the COPY streams
     params = {"model": "inventory.product", "query": ""}
     exports = [
-        start_export(user=user, exporter="changelist", params=params, fmt=fmt, title=f"Products {fmt}")
+        start_export(user=user, exporter="changelist", params=params, fmt=fmt, subject=f"Products {fmt}")
         for fmt in ("csv", "json", "xlsx")
     ]
     worker = start_worker(var_dir, "--batch")
@@ -219,7 +219,7 @@ def test_the_worker_survives_a_database_outage_and_runs_the_next_job(tmp_path):
             "from django.contrib.auth.models import User;"
             "u = User.objects.create_superuser('boss', password='x');"
             "start_export(user=u, exporter='changelist', params={'model': 'inventory.warehouse', 'query': ''},"
-            " fmt='csv', title='After the outage')"
+            " fmt='csv', subject='After the outage')"
         )
         subprocess.run([sys.executable, "manage.py", "shell", "-c", queue], cwd=ROOT, env=env, check=True)
         done = "from inventory.models import DataJob; print('STATUS=' + DataJob.objects.get().status)"

@@ -137,7 +137,7 @@ class DataTransferMixin:
             params = self._list_params(request, query)
             if fmt in FORMATS:
                 return export_response(
-                    request, exporter="changelist", params=params, fmt=fmt, title=f"Export {self.export_resource.title}"
+                    request, exporter="changelist", params=params, fmt=fmt, subject=self.opts.verbose_name_plural
                 )
             total = EXPORTERS["changelist"](request.user, params).total
         except (IncorrectLookupParameters, InvalidList):
@@ -178,7 +178,7 @@ class DataTransferMixin:
             params = {"model": self.opts.label_lower, "title": self.export_resource.title}
             params["pks"] = list(queryset.values_list("pk", flat=True))
         return export_response(
-            request, exporter="changelist", params=params, fmt=fmt, title=f"Export {self.export_resource.title}"
+            request, exporter="changelist", params=params, fmt=fmt, subject=self.opts.verbose_name_plural
         )
 
     @admin.action(description="Export selected rows as CSV")

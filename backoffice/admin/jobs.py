@@ -1,17 +1,30 @@
 """Background imports and exports: live progress, result file, the reason they failed; cancel and retry."""
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from unfold.decorators import action
 
 from backoffice.admin.bases import StockroomModelAdmin
 from inventory.models import DataJob
 from inventory.services import DomainError
 from inventory.services import jobs as job_services
+
+# What an import's summary counts, in the order and words a person reads them (inventory.imports.plan.counts).
+SUMMARY_LABELS = {
+    "total": "Rows in the file",
+    "new": "New",
+    "updated": "Updated",
+    "unchanged": "Unchanged",
+    "errors": "Problems found",
+    "error_rows": "Rows with problems",
+}
 
 
 def progress_text(job: DataJob) -> str:
@@ -24,6 +37,14 @@ def progress_text(job: DataJob) -> str:
     return f"{job.percent}% ({job.rows_done:,} of {job.rows_total:,})"
 
 
+# An import refused for its problems keeps up to 200 of them; the job page lists this many.
+PROBLEMS_SHOWN = 50
+
+
+def _readable(value) -> str:
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
 @admin.register(DataJob)
 class DataJobAdmin(StockroomModelAdmin):
     list_display = ["title", "kind", "status_label", "progress", "download", "created_by", "created_at", "finished_at"]
@@ -34,7 +55,7 @@ class DataJobAdmin(StockroomModelAdmin):
         "progress",
         "download",
         "error",
-        "summary",
+        "summary_table",
         "attempts",
         "created_by_name",
         "created_at",
@@ -50,11 +71,21 @@ class DataJobAdmin(StockroomModelAdmin):
         "status_label",
         "progress",
         "download",
+        "summary_table",
     ]
     actions_detail = ["cancel_job", "retry_job"]
 
+    empty_list_title = "No background jobs yet"
+
     class Media:
         js = ["backoffice/job_progress.js"]
+
+    def empty_list_text(self) -> str:
+        """Said on the list before there is any job: what puts one here."""
+        return (
+            f"An export of more than {settings.STOCKROOM_BACKGROUND_ROWS:,} rows, or a large import once you confirm "
+            "it, runs in the background and appears here with its progress, its file and what it did."
+        )
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
@@ -87,6 +118,22 @@ class DataJobAdmin(StockroomModelAdmin):
             return progress_text(obj)
         url = reverse("admin:inventory_datajob_status", args=[obj.pk])
         return format_html('<span data-job-status="{}">{}</span>', url, progress_text(obj))
+
+    @admin.display(description="summary")
+    def summary_table(self, obj):
+        summary = dict(obj.summary or {})
+        problems = summary.pop("problems", [])
+        if not summary and not problems:
+            return "—"
+        counts = [(label, f"{summary.pop(key):,}") for key, label in SUMMARY_LABELS.items() if key in summary]
+        counts += [(capfirst(key.replace("_", " ")), _readable(value)) for key, value in summary.items()]
+        shown = problems[:PROBLEMS_SHOWN]
+        context = {
+            "counts": counts,
+            "problems": shown,
+            "more_problems": len(problems) if len(problems) > len(shown) else 0,
+        }
+        return render_to_string("backoffice/jobs/summary.html", context)
 
     @admin.display(description="file")
     def download(self, obj):

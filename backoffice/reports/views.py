@@ -56,7 +56,7 @@ def report_view(request, *, admin_site, report_class: type[Report]):
             raise PermissionDenied
         if report.is_valid and report.has_scope:
             return export_response(
-                request, exporter=report.exporter_name, params=report.params, fmt=fmt, title=report.title
+                request, exporter=report.exporter_name, params=report.params, fmt=fmt, subject=report.title.lower()
             )
     page = report.page(_page_number(request))
     numeric = [column.numeric for column in report.columns]
