@@ -204,6 +204,8 @@ STOCKROOM_PREVIEW_TTL_SECONDS = int(os.environ.get("PREVIEW_TTL_SECONDS", str(24
 STOCKROOM_JOB_LEASE_SECONDS = float(os.environ.get("JOB_LEASE_SECONDS", "60"))
 STOCKROOM_JOB_MAX_ATTEMPTS = int(os.environ.get("JOB_MAX_ATTEMPTS", "3"))
 STOCKROOM_JOB_SWEEP_SECONDS = float(os.environ.get("JOB_SWEEP_SECONDS", "15"))
+# How often the worker looks for ended days to close the valuation of (a day closes 5 minutes after midnight).
+STOCKROOM_VALUATION_CLOSE_SECONDS = float(os.environ.get("VALUATION_CLOSE_SECONDS", "300"))
 # Submission keys (exactly-once records) are kept this many days, then pruned by the same command.
 STOCKROOM_SUBMISSION_TTL_DAYS = int(os.environ.get("SUBMISSION_TTL_DAYS", "30"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = STOCKROOM_IMPORT_MAX_BYTES + 1024 * 1024

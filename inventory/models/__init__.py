@@ -8,6 +8,7 @@ from inventory.models.numbering import DocumentCounter
 from inventory.models.security import SecurityEvent, UserSession
 from inventory.models.stock import MovementKind, StockLevel, StockMovement, Warehouse
 from inventory.models.submissions import Submission
+from inventory.models.valuation import ValuationClose, ValuationCloseState
 
 __all__ = [
     "AccessEvent",
@@ -24,6 +25,8 @@ __all__ = [
     "Submission",
     "Supplier",
     "UserSession",
+    "ValuationClose",
+    "ValuationCloseState",
     "Warehouse",
     "WarehouseGroupPermission",
     "WarehouseUserPermission",

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from inventory import access, audit, bounds
 from inventory.models import MovementKind, Product, StockLevel, StockMovement, Warehouse
+from inventory.services import closes
 from inventory.services.errors import DomainError, InsufficientStock, NotAllowed, format_quantity
 
 QUANTITY_STEP = Decimal("0.001")
@@ -146,6 +147,7 @@ def post_legs(
     group_id = StockMovement.new_group_id() if grouped else None
     first_reason = _change_reason(legs[0].kind, reference, reason)
     with transaction.atomic(), audit.acting(user, first_reason):
+        closes.reopen(when)  # a back-dated posting makes the valuation closes from its day on stale
         levels = _locked_levels(legs, user=user, reason=first_reason)
         before = {key: (level.on_hand, level.average_cost) for key, level in levels.items()}
         balance = bounds.balance()

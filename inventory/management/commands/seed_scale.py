@@ -8,9 +8,19 @@ from decimal import Decimal
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
-from inventory.models import Category, Product, StockLevel, StockMovement, Supplier, Warehouse
+from inventory.models import (
+    Category,
+    Product,
+    StockLevel,
+    StockMovement,
+    Supplier,
+    ValuationClose,
+    ValuationCloseState,
+    Warehouse,
+)
+from inventory.services import closes
 
-SEEDED_TABLES = [StockMovement, StockLevel, Product, Category, Supplier, Warehouse]
+SEEDED_TABLES = [ValuationClose, ValuationCloseState, StockMovement, StockLevel, Product, Category, Supplier, Warehouse]
 
 
 class Command(BaseCommand):
@@ -71,6 +81,7 @@ class Command(BaseCommand):
             self._timed("stock levels + movements", lambda: self._stock(ids, rows, movements, opts["days"]))
         if self.is_postgres:
             self._timed("analyze", lambda: self._execute("ANALYZE"))
+        self._timed("valuation closes", closes.close_days)
         total = time.monotonic() - started
         self.stdout.write(
             self.style.SUCCESS(

@@ -4,7 +4,8 @@
 never looks at a job whose worker died. This command runs the same worker loop
 inside one that catches database errors, closes the broken connections and
 backs off (1, 2, 4 … 30 s) until the database is back, and runs the job sweep
-(inventory.services.jobs.sweep) on a thread of its own every JOB_SWEEP_SECONDS.
+(inventory.services.jobs.sweep) on a thread of its own every JOB_SWEEP_SECONDS, and
+the daily valuation close (inventory.services.closes) every VALUATION_CLOSE_SECONDS.
 """
 
 import logging
@@ -16,7 +17,7 @@ from django.db import DatabaseError, connections
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 from django_tasks_db.management.commands.db_worker import Worker
 
-from inventory.services import jobs
+from inventory.services import closes, jobs
 
 logger = logging.getLogger("stockroom.worker")
 MAX_BACKOFF = 30.0
@@ -36,24 +37,34 @@ class ResilientWorker(Worker):
                 backoff = min(backoff * 2, MAX_BACKOFF)
 
 
-class Sweeper(threading.Thread):
-    """Fails or requeues jobs whose worker died; survives database outages like the worker."""
+class Periodic(threading.Thread):
+    """Runs `work` every `every` seconds on a thread of its own; survives database outages like the worker."""
 
-    def __init__(self, every: float):
-        super().__init__(name="job-sweeper", daemon=True)
-        self.every = every
+    def __init__(self, name: str, work, every: float):
+        super().__init__(name=name, daemon=True)
+        self.work, self.every = work, every
 
     def run(self) -> None:
         while True:
             try:
-                outcome = jobs.sweep()
-                if any(outcome.values()):
-                    logger.warning("Swept stale jobs: %s", outcome)
+                self.work()
             except DatabaseError as error:
-                logger.warning("Sweep skipped, database unavailable (%s)", error)
+                logger.warning("%s skipped, database unavailable (%s)", self.name, error)
             finally:
                 connections.close_all()  # this thread's connections
             time.sleep(self.every)
+
+
+def sweep() -> None:
+    outcome = jobs.sweep()
+    if any(outcome.values()):
+        logger.warning("Swept stale jobs: %s", outcome)
+
+
+def close_valuation() -> None:
+    closed = closes.close_days()
+    if closed:
+        logger.info("Closed the valuation of %d day(s), through %s", closed, closes.closed_through())
 
 
 class Command(DbWorkerCommand):
@@ -74,7 +85,8 @@ class Command(DbWorkerCommand):
         **options,
     ):
         self.configure_logging(verbosity)
-        Sweeper(settings.STOCKROOM_JOB_SWEEP_SECONDS).start()
+        Periodic("job-sweeper", sweep, settings.STOCKROOM_JOB_SWEEP_SECONDS).start()
+        Periodic("valuation-closer", close_valuation, settings.STOCKROOM_VALUATION_CLOSE_SECONDS).start()
         worker = ResilientWorker(
             queue_names=queue_name.split(","),
             interval=interval,
