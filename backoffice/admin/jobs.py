@@ -63,7 +63,8 @@ class DataJobAdmin(StockroomModelAdmin):
         "finished_at",
     ]
     list_filter = ["kind", "status"]
-    search_fields = ["title"]
+    search_fields = ["title"]  # a trigram index serves it (migration 0015)
+    sortable_by = ["created_at"]  # the one indexed column; kind and status are filters
     list_select_related = ["created_by"]
     readonly_fields = [
         *(field.name for field in DataJob._meta.fields),
