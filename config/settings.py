@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "simple_history",
     "guardian",
     "django_tasks_db",
+    "health_check",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -128,6 +129,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
+# Reports and exports read from a replica when DATABASE_REPLICA_URL names one (inventory/replica.py); in
+# tests the alias mirrors the primary, so a test reads through it what it wrote.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"],
+        conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+        conn_health_checks=True,
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["inventory.replica.ReplicaRouter"]
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -154,7 +166,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_URL = "media/"
-MEDIA_ROOT = VAR_DIR / "media"
+# Uploads, import previews and export files. Several app servers and workers must share it: a shared
+# folder (MEDIA_ROOT on NFS/EFS), or S3 with django-storages (README, "Deploying").
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -173,14 +187,25 @@ if REDIS_URL:
             "KEY_PREFIX": "stockroom",
         }
     }
+    # Sessions are read from Redis and written through to the database, so any app server answers any
+    # request, and restarting Redis signs nobody out.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-TASKS = {
-    "default": {
-        "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
-    }
-}
+# Background work: the database queue (django-tasks-db) by default, or RQ on Redis (django-tasks-rq);
+# `manage.py stockroom_worker` runs whichever is chosen, with the job sweep and the valuation close.
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")
+RQ_BACKEND = "django_tasks_rq.RQBackend"
+TASKS = {"default": {"BACKEND": TASKS_BACKEND}}
+if TASKS_BACKEND == RQ_BACKEND:
+    if not REDIS_URL:
+        raise ImproperlyConfigured("TASKS_BACKEND=django_tasks_rq.RQBackend needs REDIS_URL.")
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    TASKS["default"]["QUEUES"] = ["default"]
+    # Jobs are leased by Stockroom itself (a dead worker's job is swept); RQ's own timeout would kill a
+    # long import midway, so it is off.
+    RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": -1}}
 
 LOGIN_URL = reverse_lazy("admin:login")
 LOGIN_REDIRECT_URL = reverse_lazy("admin:index")
@@ -204,6 +229,8 @@ STOCKROOM_PREVIEW_TTL_SECONDS = int(os.environ.get("PREVIEW_TTL_SECONDS", str(24
 STOCKROOM_JOB_LEASE_SECONDS = float(os.environ.get("JOB_LEASE_SECONDS", "60"))
 STOCKROOM_JOB_MAX_ATTEMPTS = int(os.environ.get("JOB_MAX_ATTEMPTS", "3"))
 STOCKROOM_JOB_SWEEP_SECONDS = float(os.environ.get("JOB_SWEEP_SECONDS", "15"))
+# A task worker beats every JOB_SWEEP_SECONDS; /health/worker/ fails when none beat within this many seconds.
+STOCKROOM_WORKER_STALE_SECONDS = float(os.environ.get("WORKER_STALE_SECONDS", "120"))
 # How often the worker looks for ended days to close the valuation of (a day closes 5 minutes after midnight).
 STOCKROOM_VALUATION_CLOSE_SECONDS = float(os.environ.get("VALUATION_CLOSE_SECONDS", "300"))
 # Submission keys (exactly-once records) are kept this many days, then pruned by the same command.
@@ -220,6 +247,8 @@ SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # Load balancers probe app servers over plain HTTP on the private network.
+    SECURE_REDIRECT_EXEMPT = [r"^health/"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))

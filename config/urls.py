@@ -2,12 +2,16 @@
 
 from django.urls import path
 from django.views.generic import RedirectView
+from health_check.views import HealthCheckView
 
+from backoffice.health import APP_CHECKS, WORKER_CHECKS
 from backoffice.sites import site
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", site.urls),
+    path("health/", HealthCheckView.as_view(checks=APP_CHECKS), name="health"),
+    path("health/worker/", HealthCheckView.as_view(checks=WORKER_CHECKS), name="health_worker"),
 ]
 
 handler403 = "backoffice.views.errors.forbidden"

@@ -16,6 +16,7 @@ from django.utils import timezone
 from inventory.exports import EXPORTERS, write_table
 from inventory.imports.engine import ConfirmedImport
 from inventory.models import DataJob
+from inventory.replica import replica_reads
 from inventory.services import jobs
 from inventory.services.jobs import Heartbeat, JobCancelled
 
@@ -70,10 +71,11 @@ def run_export(job_id: int) -> None:
         return
     with Heartbeat(job) as beat:
         try:
-            table = EXPORTERS[job.spec["exporter"]](job.created_by, job.spec.get("params", {}))
+            with replica_reads():  # an export only reads: from the replica when there is one
+                table = EXPORTERS[job.spec["exporter"]](job.created_by, job.spec.get("params", {}))
             if table.total is not None:
                 DataJob.objects.filter(pk=job.pk).update(rows_total=table.total)
-            with tempfile.TemporaryFile() as target:
+            with tempfile.TemporaryFile() as target, replica_reads():
                 write_table(table, job.format, target, on_progress=beat.progress)
                 beat.check()
                 target.seek(0)

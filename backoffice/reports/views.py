@@ -9,6 +9,7 @@ from unfold.widgets import INPUT_CLASSES, SELECT_CLASSES
 
 from backoffice.exports import export_response
 from inventory.exports import FORMATS
+from inventory.replica import replica_reads
 from inventory.reports import REPORTS, Report
 
 VIEW_PERMISSION = "inventory.view_reports"
@@ -47,6 +48,14 @@ def report_view(request, *, admin_site, report_class: type[Report]):
     """Render one page of a report, or export its whole filtered result."""
     if not request.user.has_perm(VIEW_PERMISSION):
         raise PermissionDenied
+    with replica_reads():  # reports only read: from the replica when there is one
+        response = _report_response(request, admin_site, report_class)
+        if isinstance(response, TemplateResponse):
+            response.render()  # while the page's reads still go to the replica
+        return response
+
+
+def _report_response(request, admin_site, report_class: type[Report]):
     params = {key: value for key, value in request.GET.items() if key not in CONTROL_PARAMS}
     report = report_class(request.user, params)
     can_export = request.user.has_perm(report.export_permission)

@@ -3,7 +3,7 @@
 from inventory.models.access import AccessEvent, Role, WarehouseGroupPermission, WarehouseUserPermission
 from inventory.models.audit import AuditEntry
 from inventory.models.catalog import Category, Product, Supplier, normalize_sku
-from inventory.models.jobs import DataJob
+from inventory.models.jobs import DataJob, WorkerHeartbeat
 from inventory.models.numbering import DocumentCounter
 from inventory.models.security import SecurityEvent, UserSession
 from inventory.models.stock import MovementKind, StockLevel, StockMovement, Warehouse
@@ -28,6 +28,7 @@ __all__ = [
     "ValuationClose",
     "ValuationCloseState",
     "Warehouse",
+    "WorkerHeartbeat",
     "WarehouseGroupPermission",
     "WarehouseUserPermission",
     "normalize_sku",

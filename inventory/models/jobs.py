@@ -62,3 +62,13 @@ class DataJob(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in self.FINISHED
+
+
+class WorkerHeartbeat(models.Model):
+    """A running task worker says it is alive every few seconds (read by /health/worker/)."""
+
+    worker = models.CharField(max_length=200, unique=True, help_text="host:pid")
+    beat_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.worker} at {self.beat_at:%Y-%m-%d %H:%M:%S}"

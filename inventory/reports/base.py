@@ -11,10 +11,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django import forms
-from django.db import connection
 
 from inventory import access
 from inventory.exports import Column, Table, copy_csv
+from inventory.replica import read_connection
 
 PAGE_SIZE = 50
 EXPORT_CHUNK = 5000
@@ -167,9 +167,10 @@ class Report:
             total=self.count(),
             title=self.name.replace("_", "-"),
         )
-        if connection.vendor == "postgresql" and self.is_valid and self.has_scope:
+        reader = read_connection()
+        if reader.vendor == "postgresql" and self.is_valid and self.has_scope:
             records = self.copy_records()
             if records is not None:
                 sql, params = records.query.sql_with_params()
-                table.csv_chunks = lambda: copy_csv(connection, sql, params)
+                table.csv_chunks = lambda: copy_csv(reader, sql, params)
         return table

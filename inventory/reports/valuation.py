@@ -22,6 +22,7 @@ from inventory import access
 from inventory.exports import Column, Table, exporter
 from inventory.models import Category, StockLevel, StockMovement, Warehouse
 from inventory.models.catalog import CATEGORY_PATH_SEPARATOR
+from inventory.replica import read_connection
 from inventory.reports.base import Page, Report, ReportFilterForm, Summary, money, quantity
 from inventory.reports.stock import VALUE, category_q
 from inventory.services import closes
@@ -123,7 +124,7 @@ class ValuationReport(Report):
             f"FROM ({last}) last JOIN inventory_product p ON p.id = last.product_id "
             f"WHERE last.balance_after <> 0 {category_condition} GROUP BY last.warehouse_id, p.category_id"
         )
-        with connection.cursor() as cursor:
+        with read_connection().cursor() as cursor:
             cursor.execute(sql, [*params, *category_params])
             return self._label(cursor.fetchall())
 

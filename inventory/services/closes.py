@@ -24,6 +24,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from inventory.models import StockLevel, StockMovement, ValuationClose, ValuationCloseState
+from inventory.replica import read_connection
 
 logger = logging.getLogger(__name__)
 
@@ -156,7 +157,7 @@ def groups_as_of(
     totals = {(w, c): [q, v] for w, c, q, v in closes.values_list("warehouse_id", "category_id", "quantity", "value")}
     if day > through:
         sql, params = changes_sql(end_of_day(through), end_of_day(day), warehouse_ids, category_ids)
-        with connection.cursor() as cursor:
+        with read_connection().cursor() as cursor:
             cursor.execute(sql, params)
             for warehouse_id, category_id, quantity, value in cursor.fetchall():
                 total = totals.setdefault((warehouse_id, category_id), [Decimal(0), Decimal(0)])

@@ -154,10 +154,13 @@ def sweep(now=None) -> dict[str, int]:
 
 
 def _forget_task(job: DataJob) -> None:
-    """The queue's own record of the dead run is finished too, so it is not shown running."""
+    """The database queue's own record of the dead run is finished too, so it is not shown running.
+
+    RQ needs nothing: a SimpleWorker's job dies with its process, and RQ marks it abandoned itself.
+    """
     from django_tasks_db.models import DBTaskResult
 
-    if job.task_id:
+    if job.task_id and settings.TASKS_BACKEND != settings.RQ_BACKEND:
         DBTaskResult.objects.filter(id=job.task_id, status="RUNNING").update(
             status="FAILED", finished_at=timezone.now()
         )

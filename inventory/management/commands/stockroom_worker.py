@@ -1,4 +1,4 @@
-"""The task worker: django-tasks-db's worker, kept alive through database outages, sweeping stale jobs.
+"""The task worker: django-tasks-db's worker (or RQ's), kept alive through outages, sweeping stale jobs.
 
 `manage.py db_worker` exits on the first database error, even while idle, and
 never looks at a job whose worker died. This command runs the same worker loop
@@ -17,7 +17,7 @@ from django.db import DatabaseError, connections
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 from django_tasks_db.management.commands.db_worker import Worker
 
-from inventory.services import closes, jobs
+from inventory.services import closes, jobs, workers
 
 logger = logging.getLogger("stockroom.worker")
 MAX_BACKOFF = 30.0
@@ -56,6 +56,7 @@ class Periodic(threading.Thread):
 
 
 def sweep() -> None:
+    workers.beat()  # alive, for /health/worker/
     outcome = jobs.sweep()
     if any(outcome.values()):
         logger.warning("Swept stale jobs: %s", outcome)
@@ -67,8 +68,39 @@ def close_valuation() -> None:
         logger.info("Closed the valuation of %d day(s), through %s", closed, closes.closed_through())
 
 
+def run_rq(queue_names: list[str], *, burst: bool, max_jobs: int | None) -> None:
+    """RQ's worker for TASKS_BACKEND=django_tasks_rq.RQBackend, kept alive through Redis outages.
+
+    SimpleWorker runs each job in this process, as the database worker does: a worker killed mid-job
+    takes its job with it, and the lease and sweep (not RQ's registries) decide what happens to it.
+    """
+    import django_rq
+    from django_tasks_rq import Job
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from rq.worker import SimpleWorker
+
+    backoff = 1.0
+    while True:
+        try:
+            worker = django_rq.get_worker(*queue_names, job_class=Job, worker_class=SimpleWorker)
+            worker.work(burst=burst, max_jobs=max_jobs, with_scheduler=False)
+            return
+        except RedisConnectionError as error:
+            logger.warning("Redis unavailable (%s); retrying in %.0f s", error, backoff)
+            time.sleep(backoff)
+            backoff = min(backoff * 2, MAX_BACKOFF)
+
+
 class Command(DbWorkerCommand):
     help = "Run background jobs (imports, exports); survives database outages and sweeps jobs of dead workers."
+
+    def add_arguments(self, parser):
+        super().add_arguments(parser)
+        if settings.TASKS_BACKEND == settings.RQ_BACKEND:
+            # db_worker refuses a --backend that is not a database queue; on RQ the name is only passed on.
+            for action in parser._actions:
+                if action.dest == "backend_name":
+                    action.type = str
 
     def handle(
         self,
@@ -87,6 +119,9 @@ class Command(DbWorkerCommand):
         self.configure_logging(verbosity)
         Periodic("job-sweeper", sweep, settings.STOCKROOM_JOB_SWEEP_SECONDS).start()
         Periodic("valuation-closer", close_valuation, settings.STOCKROOM_VALUATION_CLOSE_SECONDS).start()
+        if settings.TASKS_BACKEND == settings.RQ_BACKEND:
+            run_rq(queue_name.split(","), burst=batch, max_jobs=max_tasks)
+            return
         worker = ResilientWorker(
             queue_names=queue_name.split(","),
             interval=interval,
