@@ -343,6 +343,8 @@ UNFOLD = {
     "SHOW_VIEW_ON_SITE": False,
     "DASHBOARD_CALLBACK": "backoffice.dashboard.dashboard_callback",
     "ACCOUNT": {"navigation": [{"title": "Two-factor sign-in", "link": reverse_lazy("admin:two_factor_enrol")}]},
+    # Ctrl-K finds records too (products by SKU, barcode or name; warehouses in scope; suppliers; categories).
+    "COMMAND": {"search_callback": "backoffice.record_search.search_records"},
     "SIDEBAR": {
         "show_search": True,
         "show_all_applications": False,

@@ -1,0 +1,87 @@
+"""The command search (Ctrl-K) finds records, not only screens: products, warehouses, suppliers, categories.
+
+unfold calls `search_records` with the typed term (lowercased) and lists what it returns under the
+screens it matched. Each kind is searched only for users who may view it, warehouses only within the
+user's scope, and each through an index at 100,000 products: a product by its SKU or SKU prefix
+(pattern btree), barcode (btree) or a word of its name (trigram), exact matches first.
+"""
+
+from django.db.models import Case, IntegerField, Q, Value, When
+from django.urls import reverse
+from unfold.dataclasses import SearchResult
+
+from inventory import access
+from inventory.models import Category, Product, Supplier
+
+PRODUCTS_SHOWN = 8
+OTHERS_SHOWN = 5
+MIN_LENGTH = 2
+TRIGRAM = 3  # a trigram index needs three characters; shorter terms match SKUs and barcodes only
+
+
+def search_records(request, term: str) -> list[SearchResult]:
+    term = term.strip()
+    if len(term) < MIN_LENGTH:
+        return []
+    user = request.user
+    results = []
+    if user.has_perm("inventory.view_product"):
+        results += _products(term)
+    results += _warehouses(user, term)
+    if user.has_perm("inventory.view_supplier"):
+        results += _simple(Supplier, Q(code__istartswith=term) | Q(name__icontains=term), "Supplier", "local_shipping")
+    if user.has_perm("inventory.view_category"):
+        results += _simple(Category, Q(path__icontains=term), "Category", "category")
+    return results
+
+
+def _link(obj) -> str:
+    return reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
+
+
+def _products(term: str) -> list[SearchResult]:
+    condition = Q(sku__istartswith=term) | Q(barcode__iexact=term)
+    if len(term) >= TRIGRAM:
+        condition |= Q(name__icontains=term)
+    matches = (
+        Product.objects.filter(condition)
+        .annotate(
+            rank=Case(
+                When(Q(sku__iexact=term) | Q(barcode__iexact=term), then=Value(0)),
+                When(sku__istartswith=term, then=Value(1)),
+                default=Value(2),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("rank", "sku")
+        .only("pk", "sku", "name", "is_active")[:PRODUCTS_SHOWN]
+    )
+    return [
+        SearchResult(
+            title=f"{product.sku} — {product.name}",
+            description="Product" if product.is_active else "Product (inactive)",
+            link=_link(product),
+            icon="inventory_2",
+        )
+        for product in matches
+    ]
+
+
+def _warehouses(user, term: str) -> list[SearchResult]:
+    found = access.warehouses_for(user, access.VIEW_STOCK).filter(Q(code__istartswith=term) | Q(name__icontains=term))
+    return [
+        SearchResult(title=str(warehouse), description="Warehouse", link=_stock_link(warehouse), icon="warehouse")
+        for warehouse in found.order_by("code")[:OTHERS_SHOWN]
+    ]
+
+
+def _stock_link(warehouse) -> str:
+    """A warehouse's stock (what people look it up for); its record page is for those who may edit it."""
+    return f"{reverse('admin:inventory_stocklevel_changelist')}?warehouse__id__exact={warehouse.pk}"
+
+
+def _simple(model, condition: Q, label: str, icon: str) -> list[SearchResult]:
+    return [
+        SearchResult(title=str(obj), description=label, link=_link(obj), icon=icon)
+        for obj in model.objects.filter(condition).order_by(*model._meta.ordering)[:OTHERS_SHOWN]
+    ]
