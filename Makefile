@@ -9,7 +9,7 @@ PYTHON ?= $(shell for p in python3 python3.12 python3.13 python3.14 python; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; break; }; \
 	done)
 
-.PHONY: run test bench lint format worker check-python
+.PHONY: run test bench bench-scale lint format worker check-python
 
 check-python:
 	@if [ -z "$(PYTHON)" ]; then \
@@ -47,7 +47,13 @@ test: $(VENV)/.dev
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.dev
-	$(BIN)/python -m pytest tests/bench -m bench -s -p no:randomly
+	$(BIN)/python -m pytest tests/bench -m bench -s -p no:randomly --ignore tests/bench/test_scale_out_bench.py
+
+# Two app servers behind haproxy with RQ, Redis and PostgreSQL under locust (needs haproxy from Debian).
+bench-scale: $(VENV)/.dev
+	@command -v haproxy >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null)
+	$(BIN)/pip install --quiet -r requirements-bench.txt
+	$(BIN)/python -m pytest tests/bench/test_scale_out_bench.py -m bench -s -p no:randomly
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
