@@ -258,6 +258,9 @@ def tracked_fields(model: type[models.Model]) -> list[models.Field]:
 def _warehouse_id(model: type[models.Model], record) -> int | None:
     if issubclass(model, Warehouse):
         return getattr(record, model._meta.pk.attname)
+    if hasattr(model, "audit_warehouse_id"):
+        # A document line has no warehouse of its own; its header's decides who may read its history.
+        return model.audit_warehouse_id(record)
     return getattr(record, "warehouse_id", None)
 
 
