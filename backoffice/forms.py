@@ -156,3 +156,47 @@ class ReverseMovementForm(SubmittedOnce):
         widget=UnfoldAdminTextInputWidget,
         help_text="Leave empty for “Reversal of movement #…”.",
     )
+
+
+class ReceiveOrderForm(SubmittedOnce):
+    """What arrived on each open line of a purchase order; each field starts at what the line still expects."""
+
+    def __init__(self, *args, lines, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lines = lines
+        for line in lines:
+            self.fields[self.field_name(line)] = forms.DecimalField(
+                label=f"{line.product.sku} — {line.product.name}",
+                max_digits=14,
+                decimal_places=3,
+                required=False,
+                min_value=Decimal("0"),
+                max_value=bounds.QUANTITY.maximum,
+                initial=line.product.format_quantity(line.quantity_remaining),
+                widget=UnfoldAdminDecimalFieldWidget,
+            )
+
+    @staticmethod
+    def field_name(line) -> str:
+        return f"line_{line.pk}"
+
+    def rows(self) -> list[tuple]:
+        """(line, bound field) per open line, for the receiving table."""
+        return [(line, self[self.field_name(line)]) for line in self.lines]
+
+    def quantities(self) -> dict[int, Decimal | None]:
+        """{line id: quantity received now}; blank or 0 leaves a line for a later delivery."""
+        return {line.pk: self.cleaned_data.get(self.field_name(line)) for line in self.lines}
+
+
+class DocumentStepForm(SubmittedOnce):
+    """Confirms a step of a document (place, close short, cancel), with the reason some steps need."""
+
+    reason = forms.CharField(max_length=255, required=False, widget=UnfoldAdminTextInputWidget)
+
+    def __init__(self, *args, needs_reason: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not needs_reason:
+            del self.fields["reason"]
+        else:
+            self.fields["reason"].help_text = "Kept on the order and in its history."

@@ -64,20 +64,31 @@ def create_order(
     lines: Iterable[LineSpec] = (),
 ) -> PurchaseOrder:
     """A new draft order under the next PO number, with its lines (if given)."""
-    _require(user, "add_purchaseorder", warehouse, "create purchase orders")
-    if not supplier.is_active:
-        raise DomainError(f"Supplier {supplier.code} is inactive; activate it before ordering from it.")
-    with transaction.atomic(), audit.acting(user, "created"):
-        order = PurchaseOrder(
-            number=next_number("PO"),
-            supplier=supplier,
-            warehouse=warehouse,
-            expected_date=expected_date,
-            notes=notes,
-            created_by=user,
-        )
-        _save(order, "created")
-        _write_lines(order, list(lines), user=user)
+    order = PurchaseOrder(supplier=supplier, warehouse=warehouse, expected_date=expected_date, notes=notes)
+    with transaction.atomic():
+        save_draft(user=user, order=order)
+        with audit.acting(user, "created"):
+            _write_lines(order, list(lines), user=user)
+    return order
+
+
+def save_draft(*, user: User, order: PurchaseOrder) -> PurchaseOrder:
+    """Save a draft's header (supplier, destination, expected date, notes); a new one takes the next PO number."""
+    is_new = order.pk is None
+    verb = "create purchase orders" if is_new else "change purchase orders"
+    _require(user, "add_purchaseorder" if is_new else "change_purchaseorder", order.warehouse, verb)
+    if not order.supplier.is_active:
+        raise DomainError(f"Supplier {order.supplier.code} is inactive; activate it before ordering from it.")
+    reason = "created" if is_new else "edited"
+    with transaction.atomic(), audit.acting(user, reason):
+        if is_new:
+            order.number, order.created_by = next_number("PO"), user
+        else:
+            stored = PurchaseOrder.objects.select_for_update().get(pk=order.pk)
+            _refuse_unless(stored, [PurchaseOrderState.DRAFT], "edited; revise its lines instead")
+            if stored.warehouse_id != order.warehouse_id:
+                _require(user, "change_purchaseorder", stored.warehouse, verb)
+        _save(order, reason)
     return order
 
 
@@ -181,7 +192,7 @@ def receive_order(
     *,
     user: User,
     order: PurchaseOrder,
-    quantities: Mapping[int, Amount],
+    quantities: Mapping[int, Amount | None],
     submission_key: str,
     at: datetime | None = None,
 ) -> GoodsReceipt:
@@ -200,16 +211,20 @@ def receive_order(
         with audit.acting(user, f"receipt {number}"):
             receipt = _post_receipt(locked, wanted, number=number, user=user, at=at or timezone.now())
             _settle_state(locked, f"receipt {number}")
-        lines = len(wanted)
-        taken.result = {
-            "message": f"Received {number}: {lines} line{'s' if lines != 1 else ''} into {locked.warehouse.code}",
-            "receipt_id": receipt.pk,
-        }
+        taken.result = {"message": receipt_summary(receipt, lines=len(wanted)), "receipt_id": receipt.pk}
     order.refresh_from_db()
     return receipt
 
 
-def _is_blank(quantity: Amount) -> bool:
+def receipt_summary(receipt: GoodsReceipt, lines: int | None = None) -> str:
+    """How a receipt is announced: "Received GRN-000045: 3 lines into MAIN"."""
+    count = receipt.lines.count() if lines is None else lines
+    return f"Received {receipt.number}: {count} line{'s' if count != 1 else ''} into {receipt.warehouse.code}"
+
+
+def _is_blank(quantity: Amount | None) -> bool:
+    if quantity is None:
+        return True
     text = str(quantity).strip()
     return text == "" or (text.replace(".", "", 1).isdigit() and Decimal(text) == 0)
 
