@@ -13,7 +13,7 @@ from unfold.widgets import (
 
 from backoffice.widgets import make_safe
 from inventory import access, bounds, services
-from inventory.models import MovementKind, Product, StockMovement, Warehouse
+from inventory.models import MovementKind, Product, StockLevel, StockMovement, Warehouse
 from inventory.services.submissions import EXPIRED_FORM, new_submission_key
 
 
@@ -200,3 +200,23 @@ class DocumentStepForm(SubmittedOnce):
             del self.fields["reason"]
         else:
             self.fields["reason"].help_text = "Kept on the order and in its history."
+
+
+class DraftOrdersForm(SubmittedOnce):
+    """The reorder suggestion rows ticked for ordering: stock levels in warehouses the user operates."""
+
+    level = forms.ModelMultipleChoiceField(
+        queryset=StockLevel.objects.none(),
+        error_messages={
+            "required": "Tick the rows to order first.",
+            # The same words for a row in another warehouse and one that does not exist.
+            "invalid_choice": "A ticked row is not in a warehouse you order for; reload the page and try again.",
+            "invalid_pk_value": "A ticked row is not in a warehouse you order for; reload the page and try again.",
+        },
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["level"].queryset = StockLevel.objects.filter(
+            access.scope_q(user, access.OPERATE_STOCK, "warehouse")
+        )

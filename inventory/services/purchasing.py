@@ -298,3 +298,30 @@ def cancel(*, user: User, order: PurchaseOrder) -> None:
         locked.state = PurchaseOrderState.CANCELLED
         _save(locked, "cancelled")
     order.refresh_from_db()
+
+
+def draft_orders(*, user: User, wanted: Iterable[tuple[Product, Warehouse, Amount]]) -> list[PurchaseOrder]:
+    """One draft per (default supplier, warehouse) for these quantities, each line at the product's cost price.
+
+    All or nothing: a product without a default supplier refuses the lot, naming it, so no
+    order is drafted for half of a selection. Zero quantities (already covered) are left out.
+    """
+    groups: dict[tuple[int, int], list[tuple[Product, Warehouse, Amount]]] = {}
+    for product, warehouse, quantity in wanted:
+        if Decimal(quantity) <= 0:
+            continue
+        if product.default_supplier_id is None:
+            raise DomainError(f"{product.sku} has no default supplier; set one on the product, then try again.")
+        groups.setdefault((product.default_supplier_id, warehouse.pk), []).append((product, warehouse, quantity))
+    if not groups:
+        raise DomainError("Open purchase orders already cover every selected row; nothing to order.")
+    with transaction.atomic():
+        return [
+            create_order(
+                user=user,
+                supplier=lines[0][0].default_supplier,
+                warehouse=lines[0][1],
+                lines=[(product, quantity, product.cost_price) for product, _, quantity in lines],
+            )
+            for lines in groups.values()
+        ]
