@@ -213,3 +213,20 @@ def test_clerk_cannot_open_another_warehouses_order(client, order, warehouse_b, 
     assert client.get(url(view, order.pk)).status_code == 404
     listed = client.get(url("changelist"))
     assert order.number not in text(listed)
+
+
+def test_product_page_shows_what_is_still_on_order_per_warehouse(clerk_client, clerk, order, hammer):
+    from inventory.services import purchasing
+    from inventory.services.submissions import new_submission_key
+
+    hammer_line = order.lines.get(product=hammer)
+    purchasing.receive_order(
+        user=clerk, order=order, quantities={hammer_line.pk: 4}, submission_key=new_submission_key()
+    )
+
+    response = clerk_client.get(reverse("admin:inventory_product_change", args=[hammer.pk]))
+
+    inline = next(formset for formset in response.context["inline_admin_formsets"] if formset.opts.model is StockLevel)
+    (row,) = list(inline)
+    assert inline.opts.on_order(row.original) == "6"
+    assert "On order" in text(response)

@@ -7,7 +7,7 @@ from unfold.admin import TabularInline
 from backoffice.admin.bases import StockroomModelAdmin
 from backoffice.admin.history import deactivate_selected
 from backoffice.admin.imports import DataTransferMixin
-from inventory import access
+from inventory import access, selectors
 from inventory.models import Category, Product, StockLevel, StockMovement, Supplier
 
 
@@ -39,8 +39,8 @@ class SupplierAdmin(DataTransferMixin, StockroomModelAdmin):
 
 class StockLevelInline(TabularInline):
     model = StockLevel
-    fields = ["warehouse", "on_hand", "reserved", "average_cost", "bin"]
-    readonly_fields = ["warehouse", "on_hand", "reserved", "average_cost"]
+    fields = ["warehouse", "on_hand", "on_order", "reserved", "average_cost", "bin"]
+    readonly_fields = ["warehouse", "on_hand", "on_order", "reserved", "average_cost"]
     extra = 0
     can_delete = False
     show_change_link = True
@@ -51,7 +51,15 @@ class StockLevelInline(TabularInline):
         return False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(access.scope_q(request.user)).select_related("warehouse", "product")
+        levels = (
+            super().get_queryset(request).filter(access.scope_q(request.user)).select_related("warehouse", "product")
+        )
+        return levels.annotate(on_order=selectors.on_order())
+
+    @admin.display(description="on order")
+    def on_order(self, level):
+        """What open purchase orders still expect into this warehouse (ordered − received)."""
+        return level.product.format_quantity(level.on_order)
 
 
 @admin.register(Product)
