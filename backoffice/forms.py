@@ -13,7 +13,8 @@ from unfold.widgets import (
 
 from backoffice.widgets import make_safe
 from inventory import access, bounds, services
-from inventory.models import MovementKind, Product, StockLevel, StockMovement, Warehouse
+from inventory.models import MovementKind, Product, PurchaseOrderLine, StockLevel, StockMovement, Warehouse
+from inventory.services.errors import format_quantity
 from inventory.services.submissions import EXPIRED_FORM, new_submission_key
 
 
@@ -180,9 +181,18 @@ class ReceiveOrderForm(SubmittedOnce):
     def field_name(line) -> str:
         return f"line_{line.pk}"
 
-    def rows(self) -> list[tuple]:
-        """(line, bound field) per open line, for the receiving table."""
-        return [(line, self[self.field_name(line)]) for line in self.lines]
+    def rows(self) -> list[dict]:
+        """Per open line: its product, quantities as people read them, and its bound field."""
+        return [
+            {
+                "line": line,
+                "field": self[self.field_name(line)],
+                "ordered": line.product.format_quantity(line.quantity_ordered),
+                "received": line.product.format_quantity(line.quantity_received),
+                "remaining": line.product.format_quantity(line.quantity_remaining),
+            }
+            for line in self.lines
+        ]
 
     def quantities(self) -> dict[int, Decimal | None]:
         """{line id: quantity received now}; blank or 0 leaves a line for a later delivery."""
@@ -220,3 +230,46 @@ class DraftOrdersForm(SubmittedOnce):
         self.fields["level"].queryset = StockLevel.objects.filter(
             access.scope_q(user, access.OPERATE_STOCK, "warehouse")
         )
+
+
+def _line_label(line: PurchaseOrderLine) -> str:
+    """ "SKU-0001 — 10 at 2.5": the line as the revision form offers it."""
+    ordered = line.product.format_quantity(line.quantity_ordered)
+    return f"{line.product.sku} — {ordered} at {format_quantity(line.unit_cost)}"
+
+
+class ReviseLineForm(SubmittedOnce):
+    """A change to an ordered line (new quantity, new cost, or both) and why: the supplier's confirmation, say."""
+
+    line = forms.ModelChoiceField(queryset=PurchaseOrderLine.objects.none(), widget=UnfoldAdminSelectWidget)
+    quantity_ordered = forms.DecimalField(
+        label="New quantity ordered",
+        max_digits=14,
+        decimal_places=3,
+        required=False,
+        max_value=bounds.QUANTITY.maximum,
+        widget=UnfoldAdminDecimalFieldWidget,
+        help_text="Leave empty to keep it. Never below what has arrived.",
+    )
+    unit_cost = forms.DecimalField(
+        label="New unit cost",
+        max_digits=14,
+        decimal_places=4,
+        required=False,
+        min_value=Decimal("0"),
+        max_value=bounds.UNIT_COST.maximum,
+        widget=UnfoldAdminDecimalFieldWidget,
+        help_text="Leave empty to keep it. Goods already received keep the cost they arrived at.",
+    )
+    reason = forms.CharField(max_length=200, widget=UnfoldAdminTextInputWidget, help_text="Kept in the line's history.")
+
+    def __init__(self, *args, order, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["line"].queryset = order.lines.select_related("product").order_by("product__sku")
+        self.fields["line"].label_from_instance = _line_label
+
+    def clean(self):
+        data = super().clean()
+        if data.get("quantity_ordered") is None and data.get("unit_cost") is None:
+            raise forms.ValidationError("Enter a new quantity, a new unit cost, or both.")
+        return data

@@ -46,8 +46,8 @@ def receive_form(client, order) -> dict:
     """The Receive screen's form as the browser would post it, with its defaults."""
     form = client.get(url("receive_goods", order.pk)).context["form"]
     data = {"submission_key": form.initial["submission_key"]}
-    for _line, field in form.rows():
-        data[field.html_name] = field.initial
+    for row in form.rows():
+        data[row["field"].html_name] = row["field"].initial
     return data
 
 
@@ -127,7 +127,7 @@ def test_receive_screen_lists_open_lines_with_what_remains(clerk_client, clerk, 
     response = clerk_client.get(url("receive_goods", order.pk))
 
     assert response.status_code == 200
-    rows = {line.product.sku: field.initial for line, field in response.context["form"].rows()}
+    rows = {row["line"].product.sku: row["field"].initial for row in response.context["form"].rows()}
     assert rows == {"SKU-HAMMER": "10"}
     assert "SKU-NAILS" not in text(response).split("Receive now", 1)[1]
 
@@ -189,6 +189,7 @@ def test_change_page_offers_the_steps_that_apply(clerk_client, order):
     page = clerk_client.get(url("change", order.pk)).content.decode()
 
     assert url("receive_goods", order.pk) in page
+    assert url("revise_line", order.pk) in page
     assert url("close_short", order.pk) in page
     assert url("cancel_order", order.pk) in page
     assert url("place_order", order.pk) not in page
@@ -230,3 +231,40 @@ def test_product_page_shows_what_is_still_on_order_per_warehouse(clerk_client, c
     (row,) = list(inline)
     assert inline.opts.on_order(row.original) == "6"
     assert "On order" in text(response)
+
+
+def revise(client, order, line, **data):
+    key = client.get(url("revise_line", order.pk)).context["form"].initial["submission_key"]
+    return client.post(url("revise_line", order.pk), {"submission_key": key, "line": line.pk, **data}, follow=True)
+
+
+def test_clerk_revises_an_ordered_line_and_its_history_says_why(clerk_client, clerk, order, hammer):
+    line = order.lines.get(product=hammer)
+
+    response = revise(clerk_client, order, line, quantity_ordered="12", unit_cost="2.75", reason="Supplier confirmed")
+
+    assert f"Revised SKU-HAMMER on {order.number}: 12 at 2.75." in text(response)
+    line.refresh_from_db()
+    assert (line.quantity_ordered, line.unit_cost) == (Decimal("12"), Decimal("2.75"))
+    latest = line.history.latest()
+    assert (latest.history_user, latest.history_change_reason) == (clerk, "revised: Supplier confirmed")
+
+
+def test_a_revision_below_what_arrived_is_refused_on_the_form(clerk_client, clerk, order, hammer):
+    from inventory.services import purchasing
+    from inventory.services.submissions import new_submission_key
+
+    line = order.lines.get(product=hammer)
+    purchasing.receive_order(user=clerk, order=order, quantities={line.pk: 6}, submission_key=new_submission_key())
+
+    response = revise(clerk_client, order, line, quantity_ordered="5", reason="Short")
+
+    assert f"6 × SKU-HAMMER already arrived on {order.number}; cannot order fewer." in text(response)
+    line.refresh_from_db()
+    assert line.quantity_ordered == 10
+
+
+def test_a_revision_needs_a_new_quantity_or_cost(clerk_client, order, hammer):
+    response = revise(clerk_client, order, order.lines.get(product=hammer), reason="Nothing")
+
+    assert "Enter a new quantity, a new unit cost, or both." in text(response)

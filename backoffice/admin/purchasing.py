@@ -126,7 +126,7 @@ class PurchaseOrderAdmin(StockroomModelAdmin):
         "created_at",
     ]
     inlines = [PurchaseOrderLineInline, GoodsReceiptInline]
-    actions_detail = ["receive_goods", "place_order", "close_short", "cancel_order"]
+    actions_detail = ["receive_goods", "place_order", "revise_line", "close_short", "cancel_order"]
 
     def get_readonly_fields(self, request, obj=None):
         fixed = ["number", "state", "close_reason", "created_by_name", "created_at"]
@@ -197,6 +197,10 @@ class PurchaseOrderAdmin(StockroomModelAdmin):
     @action(description="Place order", url_path="place", permissions=["step"], icon="send")
     def place_order(self, request, object_id):
         return views.take_step(self, request, object_id, "place_order")
+
+    @action(description="Revise a line", url_path="revise", permissions=["step"], icon="edit_note")
+    def revise_line(self, request, object_id):
+        return views.revise_line(self, request, object_id)
 
     @action(description="Close short", url_path="close-short", permissions=["step"], icon="block")
     def close_short(self, request, object_id):

@@ -14,11 +14,12 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from backoffice.forms import DocumentStepForm, ReceiveOrderForm
+from backoffice.forms import DocumentStepForm, ReceiveOrderForm, ReviseLineForm
 from inventory import access, services
 from inventory.models import PurchaseOrder, PurchaseOrderState
 from inventory.models.purchasing import OPEN_STATES
 from inventory.services import purchasing
+from inventory.services.errors import format_quantity
 from inventory.services.submissions import AlreadySubmitted, once
 
 
@@ -89,7 +90,7 @@ def offered_steps(order: PurchaseOrder) -> set[str]:
     """The detail actions the change page offers for the order in its state."""
     offered = {name for name, step in STEPS.items() if order.state in step.states}
     if order.is_open:
-        offered.add("receive_goods")
+        offered.update({"receive_goods", "revise_line"})
     if "cancel_order" in offered and order.receipts.exists():
         offered.discard("cancel_order")
     return offered
@@ -164,11 +165,20 @@ def take_step(model_admin, request: HttpRequest, object_id, name: str) -> HttpRe
 
 
 def _step_once(model_admin, request: HttpRequest, order: PurchaseOrder, step: Step, form) -> HttpResponse | None:
+    def apply() -> str:
+        step.apply(request.user, order, form.cleaned_data.get("reason", ""))
+        return step.done.format(number=order.number, supplier=order.supplier.name)
+
+    return _apply_once(model_admin, request, order, form, apply)
+
+
+def _apply_once(model_admin, request: HttpRequest, order: PurchaseOrder, form, apply) -> HttpResponse | None:
+    """Run `apply` (returns the message) under the form's key; None when the services refused (error on the form)."""
     try:
         with once(key=form.cleaned_data["submission_key"], user=request.user, purpose="purchase order") as taken:
-            step.apply(request.user, order, form.cleaned_data.get("reason", ""))
-            taken.result = {"message": step.done.format(number=order.number, supplier=order.supplier.name)}
+            taken.result = {"message": apply()}
     except AlreadySubmitted as repeat:
+        # A double click or a retried POST: the first one applied; say what it did, do nothing again.
         model_admin.message_user(request, repeat.message, messages.SUCCESS)
         return HttpResponseRedirect(change_url(order))
     except services.DomainError as error:
@@ -176,3 +186,41 @@ def _step_once(model_admin, request: HttpRequest, order: PurchaseOrder, step: St
         return None
     model_admin.message_user(request, taken.result["message"], messages.SUCCESS)
     return HttpResponseRedirect(change_url(order))
+
+
+def revise_line(model_admin, request: HttpRequest, object_id) -> HttpResponse:
+    """Change an ordered line's quantity or cost, with a reason kept in its history."""
+    order = _order_or_404(model_admin, request, object_id)
+    form = ReviseLineForm(request.POST if request.method == "POST" else None, order=order)
+    if request.method == "POST" and form.is_valid():
+        done = _revise_once(model_admin, request, order, form)
+        if done is not None:
+            return done
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": f"Revise a line of {order.number}",
+        "opts": model_admin.opts,
+        "order": order,
+        "form": form,
+        "explanation": "Record what the supplier confirmed. The line's history keeps who changed what, and why.",
+        "button": "Revise line",
+        "change_url": change_url(order),
+    }
+    return TemplateResponse(request, "backoffice/purchasing/step.html", context)
+
+
+def _revise_once(model_admin, request: HttpRequest, order: PurchaseOrder, form) -> HttpResponse | None:
+    data = form.cleaned_data
+
+    def apply() -> str:
+        line = purchasing.revise_line(
+            user=request.user,
+            line=data["line"],
+            quantity=data["quantity_ordered"],
+            unit_cost=data["unit_cost"],
+            reason=data["reason"],
+        )
+        ordered = line.product.format_quantity(line.quantity_ordered)
+        return f"Revised {line.product.sku} on {order.number}: {ordered} at {format_quantity(line.unit_cost)}."
+
+    return _apply_once(model_admin, request, order, form, apply)
