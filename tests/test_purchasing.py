@@ -369,3 +369,22 @@ def test_the_same_receipt_submitted_twice_at_once_posts_once():
     assert sorted(outcomes) == ["posted", "repeat"]
     assert StockLevel.objects.get(product=product, warehouse=warehouse).on_hand == 6
     assert GoodsReceipt.objects.count() == 1
+
+
+def _receipt_queries(user, warehouse, lines: int) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    products = [ProductFactory() for _ in range(lines)]
+    order = ordered_po(user, warehouse, *((product, 2, 1) for product in products))
+    quantities = {line.pk: 1 for line in order.lines.all()}
+    with CaptureQueriesContext(connection) as captured:
+        purchasing.receive_order(user=user, order=order, quantities=quantities, submission_key=new_submission_key())
+    return len(captured)
+
+
+def test_receiving_costs_the_same_queries_for_5_or_40_lines(clerk, warehouse_a):
+    """Posting a document is bulk work: no query per line (a 500-line PO must stay fast)."""
+    _receipt_queries(clerk, warehouse_a, 1)  # once first: permission and content-type caches are not the receipt's
+
+    assert _receipt_queries(clerk, warehouse_a, 5) == _receipt_queries(clerk, warehouse_a, 40)

@@ -110,10 +110,9 @@ class PurchaseOrderLine(models.Model):
     def quantity_remaining(self) -> Decimal:
         return max(self.quantity_ordered - self.quantity_received, ZERO)
 
-    @staticmethod
-    def audit_warehouse_id(record) -> int | None:
+    def audit_warehouse_id(self) -> int:
         """The warehouse the audit log files this line's history under: its order's destination."""
-        return PurchaseOrder.objects.filter(pk=record.order_id).values_list("warehouse_id", flat=True).first()
+        return self.order.warehouse_id
 
 
 class GoodsReceipt(models.Model):
@@ -152,7 +151,6 @@ class GoodsReceiptLine(models.Model):
     def __str__(self) -> str:
         return f"{self.receipt.number}: {self.order_line.product.sku}"
 
-    @staticmethod
-    def audit_warehouse_id(record) -> int | None:
+    def audit_warehouse_id(self) -> int:
         """The warehouse the audit log files this line's history under: its receipt's."""
-        return GoodsReceipt.objects.filter(pk=record.receipt_id).values_list("warehouse_id", flat=True).first()
+        return self.receipt.warehouse_id
