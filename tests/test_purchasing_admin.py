@@ -268,3 +268,20 @@ def test_a_revision_needs_a_new_quantity_or_cost(clerk_client, order, hammer):
     response = revise(clerk_client, order, order.lines.get(product=hammer), reason="Nothing")
 
     assert "Enter a new quantity, a new unit cost, or both." in text(response)
+
+
+def test_stock_level_list_shows_what_is_on_order(clerk_client, clerk, order, hammer, warehouse_a):
+    from inventory.services import purchasing
+    from inventory.services.submissions import new_submission_key
+
+    hammer_line = order.lines.get(product=hammer)
+    purchasing.receive_order(
+        user=clerk, order=order, quantities={hammer_line.pk: 4}, submission_key=new_submission_key()
+    )
+
+    response = clerk_client.get(reverse("admin:inventory_stocklevel_changelist"))
+
+    changelist = response.context["cl"]
+    (level,) = changelist.result_list
+    assert changelist.model_admin.on_order(level) == "6"
+    assert "On order" in text(response)

@@ -312,7 +312,9 @@ def test_raw_id_widget_does_not_show_other_warehouse_name(scoped, world, monkeyp
 def test_forged_post_moving_a_stock_row_to_other_warehouse_is_rejected(scoped_client, scoped, world, monkeypatch):
     give(scoped, "change_stocklevel")
     monkeypatch.setattr(
-        type(admin.site._registry[StockLevel]), "readonly_fields", ["product", "on_hand", "reserved", "average_cost"]
+        type(admin.site._registry[StockLevel]),
+        "readonly_fields",
+        ["product", "on_hand", "on_order", "reserved", "average_cost"],
     )
     level = world["stocklevel"][0]
 
