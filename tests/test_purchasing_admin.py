@@ -285,3 +285,27 @@ def test_stock_level_list_shows_what_is_on_order(clerk_client, clerk, order, ham
     (level,) = changelist.result_list
     assert changelist.model_admin.on_order(level) == "6"
     assert "On order" in text(response)
+
+
+def test_an_order_goes_only_to_a_warehouse_the_clerk_operates(client, warehouse_a, warehouse_b, hammer):
+    user = UserFactory(username="mixed", roles=[CLERK])
+    grant(user, "operate_stock", warehouse_a)
+    grant(user, "view_stock", warehouse_b)
+    client.force_login(user)
+
+    offered = client.get(url("add")).context["adminform"].form.fields["warehouse"].queryset
+    response = client.post(
+        url("add"),
+        {
+            "supplier": SupplierFactory().pk,
+            "warehouse": warehouse_b.pk,
+            "lines-TOTAL_FORMS": "0",
+            "lines-INITIAL_FORMS": "0",
+            "receipts-TOTAL_FORMS": "0",
+            "receipts-INITIAL_FORMS": "0",
+        },
+    )
+
+    assert list(offered) == [warehouse_a]
+    assert "warehouse" in response.context["adminform"].form.errors
+    assert not PurchaseOrder.objects.exists()
