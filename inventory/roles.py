@@ -35,6 +35,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "export_stocklevel",
         "import_stocklevel",
         "export_stockmovement",
+        "export_purchaseorder",
         "view_auditentry",
     ],
     CATALOG_EDITOR: [
@@ -60,6 +61,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "view_reports",
         "export_stocklevel",
         "export_stockmovement",
+        "export_purchaseorder",
     ],
     ADMINISTRATOR: [
         *CATALOG_VIEW,

@@ -309,3 +309,37 @@ def test_an_order_goes_only_to_a_warehouse_the_clerk_operates(client, warehouse_
     assert list(offered) == [warehouse_a]
     assert "warehouse" in response.context["adminform"].form.errors
     assert not PurchaseOrder.objects.exists()
+
+
+def csv_rows(response) -> list[dict]:
+    import csv
+    import io
+
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.DictReader(io.StringIO(body)))
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def test_purchase_order_export_has_natural_keys_and_only_own_warehouses(
+    media, client, manager, superuser, order, warehouse_b
+):
+    other = ordered_po(superuser, warehouse_b, (ProductFactory(), 1, 1))
+    client.force_login(manager)
+
+    rows = csv_rows(client.get(url("changelist") + "export/?format=csv"))
+    forged = client.post(
+        url("changelist"), {"action": "export_selected_csv", "_selected_action": [order.pk, other.pk]}, follow=True
+    )
+
+    assert [(row["number"], row["supplier"], row["warehouse"], row["state"]) for row in rows] == [
+        (order.number, order.supplier.code, "A", "ordered")
+    ]
+    assert "are outside your warehouses; the action was not run" in forged.content.decode()
+
+
+def test_clerk_without_export_permission_cannot_export_purchase_orders(media, clerk_client, order):
+    assert clerk_client.get(url("changelist") + "export/?format=csv").status_code == 403

@@ -498,3 +498,15 @@ def test_audit_log_shows_no_purchase_order_line_or_receipt_line_of_other_warehou
     assert f"{own_order.number}: SKU-ALPHA" in page and f"{own_receipt.number}: SKU-ALPHA" in page
     for leak in (other_order.number, other_receipt.number):
         assert leak not in page
+
+
+def test_purchase_order_export_holds_no_order_of_other_warehouse(scoped, world):
+    from inventory.exports import EXPORTERS
+
+    own, other = world["purchaseorder"]
+
+    table = EXPORTERS["changelist"](scoped, {"model": "inventory.purchaseorder"})
+
+    rows = [list(row) for row in table.rows]
+    assert table.total == 1 and [row[0] for row in rows] == [own.number]
+    assert not any(other.number in str(cell) for row in rows for cell in row)

@@ -14,6 +14,7 @@ from unfold.admin import TabularInline
 from unfold.decorators import action
 
 from backoffice.admin.bases import StockroomModelAdmin
+from backoffice.admin.imports import DataTransferMixin
 from backoffice.views import purchasing as views
 from inventory import access
 from inventory.models import GoodsReceipt, GoodsReceiptLine, PurchaseOrder, PurchaseOrderLine, PurchaseOrderState
@@ -105,7 +106,7 @@ class GoodsReceiptInline(TabularInline):
 
 
 @admin.register(PurchaseOrder)
-class PurchaseOrderAdmin(StockroomModelAdmin):
+class PurchaseOrderAdmin(DataTransferMixin, StockroomModelAdmin):
     scope_field = "warehouse"
     list_display = ["number", "supplier", "warehouse", "state", "expected_date"]
     list_filter = ["state", "warehouse"]

@@ -1,4 +1,7 @@
-"""Purchase orders, their lines, goods receipts and receipt lines; Clerks and managers may draft and receive them."""
+"""Purchase orders, their lines, goods receipts and receipt lines.
+
+Clerks and Warehouse managers may draft and receive them; managers and Report viewers may export them.
+"""
 
 import django.db.models.deletion
 import django.utils.timezone
@@ -157,7 +160,10 @@ class Migration(migrations.Migration):
             ],
             options={
                 "ordering": ["-created_at", "-id"],
-                "permissions": [("receive_purchaseorder", "Can receive goods against purchase orders")],
+                "permissions": [
+                    ("receive_purchaseorder", "Can receive goods against purchase orders"),
+                    ("export_purchaseorder", "Can export purchase orders"),
+                ],
             },
         ),
         migrations.CreateModel(

@@ -54,7 +54,10 @@ class PurchaseOrder(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        permissions = [("receive_purchaseorder", "Can receive goods against purchase orders")]
+        permissions = [
+            ("receive_purchaseorder", "Can receive goods against purchase orders"),
+            ("export_purchaseorder", "Can export purchase orders"),
+        ]
         indexes = [models.Index(fields=["warehouse", "state"], name="po_warehouse_state_idx")]
 
     def __str__(self) -> str:
