@@ -76,13 +76,9 @@ def movement_posters(user: User) -> QuerySet:
     return staff.filter(Exists(posted))
 
 
-def on_order(product: str = "product", warehouse: str = "warehouse") -> Coalesce:
-    """What open purchase orders still expect of OuterRef(product) into OuterRef(warehouse) (0 when none).
-
-    Per line: ordered − received, never below zero (a line received over its quantity within the
-    tolerance does not cancel another's back-order); closed-short and cancelled orders expect nothing.
-    An expression to annotate rows that name a product and a warehouse (stock levels, report rows).
-    """
+def line_remaining() -> Greatest:
+    """For a purchase order line: ordered − received, never below zero (an over-receipt within the
+    tolerance does not cancel another line's back-order). An expression on PurchaseOrderLine rows."""
     quantity = StockLevel._meta.get_field("on_hand")
     received = (
         GoodsReceiptLine.objects.filter(order_line=OuterRef("pk"))
@@ -91,19 +87,27 @@ def on_order(product: str = "product", warehouse: str = "warehouse") -> Coalesce
         .annotate(total=Sum("quantity"))
         .values("total")
     )
-    remaining = Greatest(
+    return Greatest(
         F("quantity_ordered") - Coalesce(Subquery(received), Value(0), output_field=quantity),
         Value(0),
         output_field=quantity,
     )
+
+
+def on_order(product: str = "product", warehouse: str = "warehouse") -> Coalesce:
+    """What open purchase orders still expect of OuterRef(product) into OuterRef(warehouse) (0 when none).
+
+    Closed-short and cancelled orders expect nothing, drafts nothing yet. An expression to annotate
+    rows that name a product and a warehouse (stock levels, report rows).
+    """
     open_lines = (
         PurchaseOrderLine.objects.filter(
             product=OuterRef(product), order__warehouse=OuterRef(warehouse), order__state__in=OPEN_STATES
         )
         .order_by()
-        .annotate(remaining=remaining)
+        .annotate(remaining=line_remaining())
         .values("product")
         .annotate(total=Sum("remaining"))
         .values("total")
     )
-    return Coalesce(Subquery(open_lines), Value(0), output_field=quantity)
+    return Coalesce(Subquery(open_lines), Value(0), output_field=StockLevel._meta.get_field("on_hand"))

@@ -166,3 +166,22 @@ def test_report_viewer_is_not_offered_drafting_and_cannot_post_it(client, report
     assert 'name="level"' not in page
     assert posted.status_code == 403
     assert not PurchaseOrder.objects.exists()
+
+
+def test_dashboard_counts_open_orders_and_units_on_order_in_the_viewers_warehouses(
+    client, manager, superuser, bolts, warehouse_a, warehouse_b
+):
+    order = ordered_po(superuser, warehouse_a, (bolts, 15, 1))
+    purchasing.receive_order(
+        user=superuser, order=order, quantities={order.lines.get().pk: 5}, submission_key=new_submission_key()
+    )
+    ordered_po(superuser, warehouse_b, (bolts, 100, 1))
+    purchasing.create_order(
+        user=superuser, supplier=bolts.default_supplier, warehouse=warehouse_a, lines=[(bolts, 7, 1)]
+    )
+    client.force_login(manager)
+
+    kpis = client.get(reverse("admin:index")).context["dashboard"]["kpis"]
+
+    card = next(kpi for kpi in kpis if kpi["title"] == "Open purchase orders")
+    assert (card["value"], card["footer"]) == ("1", "10 units still on order")
