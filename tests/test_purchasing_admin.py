@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils.html import strip_tags
 
-from inventory.models import GoodsReceipt, PurchaseOrder, PurchaseOrderState, StockLevel
+from inventory.models import GoodsReceipt, PurchaseOrder, PurchaseOrderLine, PurchaseOrderState, StockLevel
 from inventory.roles import CLERK
 from tests.factories import ProductFactory, SupplierFactory, UserFactory, grant, ordered_po
 
@@ -343,3 +343,36 @@ def test_purchase_order_export_has_natural_keys_and_only_own_warehouses(
 
 def test_clerk_without_export_permission_cannot_export_purchase_orders(media, clerk_client, order):
     assert clerk_client.get(url("changelist") + "export/?format=csv").status_code == 403
+
+
+def test_product_page_lists_its_purchase_orders_in_the_users_warehouses_only(
+    clerk_client, superuser, order, hammer, warehouse_b
+):
+    other = ordered_po(superuser, warehouse_b, (hammer, 3, 1))
+
+    response = clerk_client.get(reverse("admin:inventory_product_change", args=[hammer.pk]))
+
+    inline = next(
+        formset for formset in response.context["inline_admin_formsets"] if formset.opts.model is PurchaseOrderLine
+    )
+    assert [form.original.order for form in inline] == [order]
+    page = response.content.decode()
+    assert url("change", order.pk) in page
+    assert other.number not in page
+
+
+def test_product_page_costs_the_same_with_3_or_30_purchase_orders(admin_client, superuser, warehouse_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(orders: int) -> int:
+        product = ProductFactory()
+        for _ in range(orders):
+            ordered_po(superuser, warehouse_a, (product, 2, 1))
+        page = reverse("admin:inventory_product_change", args=[product.pk])
+        admin_client.get(page)
+        with CaptureQueriesContext(connection) as captured:
+            admin_client.get(page)
+        return len(captured)
+
+    assert queries(3) == queries(30)

@@ -7,6 +7,7 @@ from unfold.admin import TabularInline
 from backoffice.admin.bases import StockroomModelAdmin
 from backoffice.admin.history import deactivate_selected
 from backoffice.admin.imports import DataTransferMixin
+from backoffice.admin.purchasing import ProductOrderLineInline
 from inventory import access, selectors
 from inventory.models import Category, Product, StockLevel, StockMovement, Supplier
 
@@ -74,7 +75,7 @@ class ProductAdmin(DataTransferMixin, StockroomModelAdmin):
     sortable_by = ["sku", "name", "cost_price", "sale_price"]
     autocomplete_fields = ["category", "default_supplier"]
     list_select_related = ["category", "default_supplier"]
-    inlines = [StockLevelInline]
+    inlines = [StockLevelInline, ProductOrderLineInline]
     actions = [*DataTransferMixin.actions, deactivate_selected]
     fieldsets = [
         (None, {"fields": ["sku", "name", "category", "default_supplier", "unit", "barcode", "is_active"]}),

@@ -77,6 +77,52 @@ class PurchaseOrderLineInline(TabularInline):
         return line.product.format_quantity(line.quantity_remaining) if line.pk else "—"
 
 
+class ProductOrderLineInline(TabularInline):
+    """On the product page: the purchase order lines for it in the user's warehouses, newest order first."""
+
+    model = PurchaseOrderLine
+    verbose_name_plural = "purchase orders"
+    fields = ["order_link", "warehouse", "state", "quantity_ordered", "quantity_received", "quantity_remaining"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    tab = True
+    per_page = 20
+
+    def get_queryset(self, request):
+        lines = (
+            super().get_queryset(request).filter(access.scope_q(request.user, access.VIEW_STOCK, "order__warehouse"))
+        )
+        return lines.with_received().select_related("order__warehouse", "product").order_by("-order__created_at", "-pk")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="purchase order")
+    def order_link(self, line):
+        url = reverse("admin:inventory_purchaseorder_change", args=[line.order_id])
+        return format_html('<a href="{}">{}</a>', url, line.order.number)
+
+    @admin.display(description="warehouse")
+    def warehouse(self, line):
+        return line.order.warehouse.code
+
+    @admin.display(description="state")
+    def state(self, line):
+        return line.order.get_state_display()
+
+    @admin.display(description="received")
+    def quantity_received(self, line):
+        return line.product.format_quantity(line.quantity_received)
+
+    @admin.display(description="remaining")
+    def quantity_remaining(self, line):
+        return line.product.format_quantity(line.quantity_remaining)
+
+
 class GoodsReceiptInline(TabularInline):
     model = GoodsReceipt
     fields = ["receipt_link", "received_at", "received_by_name"]
