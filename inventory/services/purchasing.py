@@ -68,7 +68,7 @@ def create_order(
     with transaction.atomic():
         save_draft(user=user, order=order)
         with audit.acting(user, "created"):
-            _write_lines(order, list(lines), user=user)
+            _write_lines(order, list(lines))
     return order
 
 
@@ -98,7 +98,7 @@ def set_lines(*, user: User, order: PurchaseOrder, lines: Iterable[LineSpec]) ->
     with transaction.atomic(), audit.acting(user, "lines edited"):
         locked = PurchaseOrder.objects.select_for_update().get(pk=order.pk)
         _refuse_unless(locked, [PurchaseOrderState.DRAFT], "edited line by line; revise its lines instead")
-        _write_lines(locked, list(lines), user=user)
+        _write_lines(locked, list(lines))
 
 
 def check_line(product: Product, quantity: Amount, unit_cost: Amount) -> tuple[Decimal, Decimal]:
@@ -108,7 +108,7 @@ def check_line(product: Product, quantity: Amount, unit_cost: Amount) -> tuple[D
     return stock._quantity(quantity, product=product), stock._cost(unit_cost)
 
 
-def _write_lines(order: PurchaseOrder, lines: list[LineSpec], *, user: User) -> None:
+def _write_lines(order: PurchaseOrder, lines: list[LineSpec]) -> None:
     wanted: dict[int, tuple[Product, Decimal, Decimal]] = {}
     for product, quantity, unit_cost in lines:
         if product.pk in wanted:
