@@ -168,6 +168,22 @@ def test_tolerance_does_not_stretch_past_its_percentage(settings, clerk, order):
         receive(clerk, order, {"SKU-HAMMER": 12})
 
 
+def test_a_products_own_tolerance_overrides_the_global_one(settings, clerk, order, hammer, nails, warehouse_a):
+    settings.PURCHASE_OVER_RECEIPT_TOLERANCE_PERCENT = 50
+    hammer.over_receipt_tolerance = Decimal("20")
+    hammer.save()
+    nails.over_receipt_tolerance = Decimal("0")
+    nails.save()
+
+    with pytest.raises(DomainError, match="Cannot receive 13 × SKU-HAMMER .* 12 more may arrive"):
+        receive(clerk, order, {"SKU-HAMMER": 13})
+    with pytest.raises(DomainError, match="Cannot receive 5 × SKU-NAILS"):
+        receive(clerk, order, {"SKU-NAILS": 5})
+    receive(clerk, order, {"SKU-HAMMER": 12})
+
+    assert on_hand(hammer, warehouse_a) == 12
+
+
 def test_moving_average_takes_the_order_line_cost(clerk, superuser, warehouse_a, hammer):
     from inventory import services
 

@@ -79,9 +79,29 @@ class ProductAdmin(DataTransferMixin, StockroomModelAdmin):
     actions = [*DataTransferMixin.actions, deactivate_selected]
     fieldsets = [
         (None, {"fields": ["sku", "name", "category", "default_supplier", "unit", "barcode", "is_active"]}),
-        ("Prices and reordering", {"fields": ["cost_price", "sale_price", "reorder_point", "reorder_quantity"]}),
+        (
+            "Prices and reordering",
+            {
+                "fields": [
+                    "cost_price",
+                    "sale_price",
+                    "reorder_point",
+                    "reorder_quantity",
+                    "over_receipt_tolerance",
+                ]
+            },
+        ),
     ]
     delete_confirmation_template = "backoffice/catalog/product_delete_confirmation.html"
+
+    def get_inline_instances(self, request, obj=None):
+        inlines = super().get_inline_instances(request, obj)
+        if request.method == "POST":
+            # The purchase orders tab only shows; leaving it out of a save means a form posted without its
+            # (empty) management form, by a script or an older page, is not refused for it.
+            return [inline for inline in inlines if not isinstance(inline, ProductOrderLineInline)]
+        return inlines
+
     delete_selected_confirmation_template = "backoffice/catalog/product_delete_selected_confirmation.html"
 
     def get_deleted_objects(self, objs, request):

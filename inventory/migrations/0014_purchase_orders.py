@@ -1,8 +1,9 @@
-"""Purchase orders, their lines, goods receipts and receipt lines.
+"""Purchase orders, their lines, goods receipts and receipt lines; a product's own over-receipt tolerance.
 
 Clerks and Warehouse managers may draft and receive them; managers and Report viewers may export them.
 """
 
+import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
 import simple_history.models
@@ -462,6 +463,41 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name="goodsreceiptline",
             constraint=models.CheckConstraint(condition=models.Q(("quantity__gt", 0)), name="grn_line_quantity_gt_0"),
+        ),
+        migrations.AddField(
+            model_name="historicalproduct",
+            name="over_receipt_tolerance",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=2,
+                help_text="How far past the quantity ordered a delivery may go, in percent. Empty: the global setting.",
+                max_digits=5,
+                null=True,
+                validators=[django.core.validators.MinValueValidator(0)],
+                verbose_name="over-receipt tolerance (%)",
+            ),
+        ),
+        migrations.AddField(
+            model_name="product",
+            name="over_receipt_tolerance",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=2,
+                help_text="How far past the quantity ordered a delivery may go, in percent. Empty: the global setting.",
+                max_digits=5,
+                null=True,
+                validators=[django.core.validators.MinValueValidator(0)],
+                verbose_name="over-receipt tolerance (%)",
+            ),
+        ),
+        migrations.AddConstraint(
+            model_name="product",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("over_receipt_tolerance__isnull", True), ("over_receipt_tolerance__gte", 0), _connector="OR"
+                ),
+                name="product_over_receipt_tolerance_gte_0",
+            ),
         ),
         migrations.RunPython(migrate_roles, migrations.RunPython.noop),
     ]

@@ -182,10 +182,16 @@ def _settle_state(order: PurchaseOrder, reason: str) -> None:
         _save(order, reason)
 
 
-def over_receipt_allowance(quantity_ordered: Decimal) -> Decimal:
-    """How much more than ordered a line may receive in total (PURCHASE_OVER_RECEIPT_TOLERANCE_PERCENT)."""
-    percent = Decimal(settings.PURCHASE_OVER_RECEIPT_TOLERANCE_PERCENT)
-    return (quantity_ordered * percent / HUNDRED).quantize(stock.QUANTITY_STEP)
+def over_receipt_allowance(line: PurchaseOrderLine) -> Decimal:
+    """How much more than ordered a line may receive in total: the product's tolerance, else the global one.
+
+    Both are percentages of the quantity ordered (Product.over_receipt_tolerance,
+    PURCHASE_OVER_RECEIPT_TOLERANCE_PERCENT).
+    """
+    percent = line.product.over_receipt_tolerance
+    if percent is None:
+        percent = Decimal(settings.PURCHASE_OVER_RECEIPT_TOLERANCE_PERCENT)
+    return (line.quantity_ordered * percent / HUNDRED).quantize(stock.QUANTITY_STEP)
 
 
 def receive_order(
@@ -261,7 +267,7 @@ def _checked_quantity(order: PurchaseOrder, line: PurchaseOrderLine, quantity: A
     """The quantity as a number, refused when the line would go past what was ordered plus the tolerance."""
     quantity = stock._quantity(quantity, product=line.product)
     stock._require_usable(line.product, [order.warehouse])
-    allowed = line.quantity_ordered + over_receipt_allowance(line.quantity_ordered) - line.received
+    allowed = line.quantity_ordered + over_receipt_allowance(line) - line.received
     if quantity > allowed:
         product = line.product
         raise DomainError(
