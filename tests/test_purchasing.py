@@ -279,6 +279,11 @@ def test_a_revision_is_recorded_with_its_reason_and_user(clerk, order):
     assert (latest.quantity_ordered, latest.unit_cost) == (Decimal("12"), Decimal("2.75"))
     assert latest.history_user == clerk
     assert latest.history_change_reason == "revised: Supplier confirmed 12"
+    on_order = order.history.order_by("-history_id").first()
+    assert (on_order.history_user, on_order.history_change_reason) == (
+        clerk,
+        "revised SKU-HAMMER: quantity 10 → 12, cost 2.5 → 2.75 (Supplier confirmed 12)",
+    )
 
 
 def test_a_revision_cannot_go_below_what_arrived(clerk, order):

@@ -248,6 +248,8 @@ def test_clerk_revises_an_ordered_line_and_its_history_says_why(clerk_client, cl
     assert (line.quantity_ordered, line.unit_cost) == (Decimal("12"), Decimal("2.75"))
     latest = line.history.latest()
     assert (latest.history_user, latest.history_change_reason) == (clerk, "revised: Supplier confirmed")
+    history = text(clerk_client.get(url("history", order.pk)))
+    assert "revised SKU-HAMMER: quantity 10 → 12, cost 2.5 → 2.75 (Supplier confirmed)" in history
 
 
 def test_a_revision_below_what_arrived_is_refused_on_the_form(clerk_client, clerk, order, hammer):

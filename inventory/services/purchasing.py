@@ -29,7 +29,7 @@ from inventory.models import (
 )
 from inventory.models.purchasing import OPEN_STATES
 from inventory.services import stock
-from inventory.services.errors import DomainError
+from inventory.services.errors import DomainError, format_quantity
 from inventory.services.numbering import next_number
 from inventory.services.stock import Amount
 from inventory.services.submissions import once
@@ -163,11 +163,25 @@ def revise_line(
         if new_quantity < current.received:
             sku, received = current.product.sku, current.product.format_quantity(current.received)
             raise DomainError(f"{received} × {sku} already arrived on {locked.number}; cannot order fewer.")
+        changed = _revision_words(current, new_quantity, new_cost)
         current.quantity_ordered, current.unit_cost = new_quantity, new_cost
         current._change_reason = f"revised: {reason}"
         current.save()
+        # The order's own history says it too, so its page shows who revised which line, how and why.
+        _save(locked, f"revised {current.product.sku}: {changed} ({reason})")
         _settle_state(locked, f"revised: {reason}")
     return current
+
+
+def _revision_words(line: PurchaseOrderLine, quantity: Decimal, cost: Decimal) -> str:
+    """ "quantity 10 → 12, cost 2.5 → 2.75": what a revision changes, as people read it."""
+    fmt = line.product.format_quantity
+    words = []
+    if quantity != line.quantity_ordered:
+        words.append(f"quantity {fmt(line.quantity_ordered)} → {fmt(quantity)}")
+    if cost != line.unit_cost:
+        words.append(f"cost {format_quantity(line.unit_cost)} → {format_quantity(cost)}")
+    return ", ".join(words) or "no change"
 
 
 def _settle_state(order: PurchaseOrder, reason: str) -> None:
