@@ -378,3 +378,14 @@ def test_product_page_costs_the_same_with_3_or_30_purchase_orders(admin_client, 
         return len(captured)
 
     assert queries(3) == queries(30)
+
+
+def test_an_ordered_purchase_order_cannot_be_edited_as_a_form(clerk_client, order, warehouse_b):
+    response = clerk_client.post(
+        url("change", order.pk),
+        {"supplier": SupplierFactory().pk, "warehouse": order.warehouse_id, "notes": "Changed"},
+    )
+
+    assert response.status_code == 403
+    order.refresh_from_db()
+    assert order.notes == ""
