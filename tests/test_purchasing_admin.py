@@ -380,7 +380,7 @@ def test_product_page_costs_the_same_with_3_or_30_purchase_orders(admin_client, 
     assert queries(3) == queries(30)
 
 
-def test_an_ordered_purchase_order_cannot_be_edited_as_a_form(clerk_client, order, warehouse_b):
+def test_an_ordered_purchase_order_cannot_be_edited_as_a_form(clerk_client, order):
     response = clerk_client.post(
         url("change", order.pk),
         {"supplier": SupplierFactory().pk, "warehouse": order.warehouse_id, "notes": "Changed"},
@@ -389,3 +389,14 @@ def test_an_ordered_purchase_order_cannot_be_edited_as_a_form(clerk_client, orde
     assert response.status_code == 403
     order.refresh_from_db()
     assert order.notes == ""
+
+
+def test_purchase_orders_sit_under_purchasing_in_the_sidebar_and_breadcrumbs(clerk_client, order):
+    from tests.test_names import _crumbs, _sidebar
+
+    changelist = clerk_client.get(url("changelist")).content.decode()
+    change = clerk_client.get(url("change", order.pk)).content.decode()
+
+    assert "Purchasing Purchase orders Goods receipts" in _sidebar(changelist)
+    assert _crumbs(changelist) == ["Purchasing", "Purchase orders"]
+    assert _crumbs(change) == ["Purchasing", "Purchase orders", order.number]
