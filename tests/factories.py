@@ -6,15 +6,8 @@ import factory
 from django.contrib.auth.models import Group, User
 from guardian.shortcuts import assign_perm
 
-from inventory.models import (
-    Category,
-    Product,
-    PurchaseOrder,
-    PurchaseOrderLine,
-    StockLevel,
-    Supplier,
-    Warehouse,
-)
+from inventory.models import Category, Product, StockLevel, Supplier, Warehouse
+from inventory.services import purchasing
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -96,31 +89,8 @@ def grant(user, permission: str, *warehouses: Warehouse) -> None:
             delattr(user, attr)
 
 
-class PurchaseOrderFactory(factory.django.DjangoModelFactory):
-    """A draft order; use `ordered_po` below for one placed with lines through the services."""
-
-    class Meta:
-        model = PurchaseOrder
-
-    number = factory.Sequence(lambda n: f"PO-T{n:05d}")
-    supplier = factory.SubFactory(SupplierFactory)
-    warehouse = factory.SubFactory(WarehouseFactory)
-
-
-class PurchaseOrderLineFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = PurchaseOrderLine
-
-    order = factory.SubFactory(PurchaseOrderFactory)
-    product = factory.SubFactory(ProductFactory)
-    quantity_ordered = Decimal("10")
-    unit_cost = Decimal("2.5000")
-
-
 def ordered_po(user, warehouse, *lines, supplier=None):
     """A placed order for `warehouse` with (product, quantity, unit cost) lines, made through the services."""
-    from inventory.services import purchasing
-
     order = purchasing.create_order(
         user=user, supplier=supplier or SupplierFactory(), warehouse=warehouse, lines=list(lines)
     )
