@@ -11,6 +11,7 @@ from inventory.models import Warehouse
 from inventory.replica import replica_reads
 from inventory.reports import dashboard_figures
 from inventory.reports.base import ReportFilterForm
+from inventory.services.errors import format_quantity
 
 VIEW_PERMISSION = "inventory.view_reports"
 
@@ -72,6 +73,9 @@ def _kpis(figures, warehouse) -> list[dict]:
     reorder_link = reverse("admin:report_reorder_suggestions")
     ledger_link = reverse("admin:report_movement_ledger")
     suffix = f"?warehouse={warehouse.pk}" if warehouse else ""
+    orders_link = reverse("admin:inventory_purchaseorder_changelist")
+    if warehouse:
+        orders_link += f"?warehouse__id__exact={warehouse.pk}"
     return [
         {
             "title": "Stock value",
@@ -96,6 +100,12 @@ def _kpis(figures, warehouse) -> list[dict]:
             "value": f"{figures.receipts_this_week:,} / {figures.issues_this_week:,}",
             "href": ledger_link + suffix,
             "footer": "Since Monday",
+        },
+        {
+            "title": "Open purchase orders",
+            "value": f"{figures.open_purchase_orders:,}",
+            "href": orders_link,
+            "footer": f"{format_quantity(figures.units_on_order)} units still on order",
         },
     ]
 

@@ -13,7 +13,8 @@ from unfold.widgets import (
 
 from backoffice.widgets import make_safe
 from inventory import access, bounds, services
-from inventory.models import MovementKind, Product, StockMovement, Warehouse
+from inventory.models import MovementKind, Product, PurchaseOrderLine, StockLevel, StockMovement, Warehouse
+from inventory.services.errors import format_quantity
 from inventory.services.submissions import EXPIRED_FORM, new_submission_key
 
 
@@ -156,3 +157,119 @@ class ReverseMovementForm(SubmittedOnce):
         widget=UnfoldAdminTextInputWidget,
         help_text="Leave empty for “Reversal of movement #…”.",
     )
+
+
+class ReceiveOrderForm(SubmittedOnce):
+    """What arrived on each open line of a purchase order; each field starts at what the line still expects."""
+
+    def __init__(self, *args, lines, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lines = lines
+        for line in lines:
+            self.fields[self.field_name(line)] = forms.DecimalField(
+                label=f"{line.product.sku} — {line.product.name}",
+                max_digits=14,
+                decimal_places=3,
+                required=False,
+                min_value=Decimal("0"),
+                max_value=bounds.QUANTITY.maximum,
+                initial=line.product.format_quantity(line.quantity_remaining),
+                widget=UnfoldAdminDecimalFieldWidget,
+            )
+
+    @staticmethod
+    def field_name(line) -> str:
+        return f"line_{line.pk}"
+
+    def rows(self) -> list[dict]:
+        """Per open line: its product, quantities as people read them, and its bound field."""
+        return [
+            {
+                "line": line,
+                "field": self[self.field_name(line)],
+                "ordered": line.product.format_quantity(line.quantity_ordered),
+                "received": line.product.format_quantity(line.quantity_received),
+                "remaining": line.product.format_quantity(line.quantity_remaining),
+            }
+            for line in self.lines
+        ]
+
+    def quantities(self) -> dict[int, Decimal | None]:
+        """{line id: quantity received now}; blank or 0 leaves a line for a later delivery."""
+        return {line.pk: self.cleaned_data.get(self.field_name(line)) for line in self.lines}
+
+
+class DocumentStepForm(SubmittedOnce):
+    """Confirms a step of a document (place, close short, cancel), with the reason some steps need."""
+
+    reason = forms.CharField(max_length=255, required=False, widget=UnfoldAdminTextInputWidget)
+
+    def __init__(self, *args, needs_reason: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not needs_reason:
+            del self.fields["reason"]
+        else:
+            self.fields["reason"].help_text = "Kept on the order and in its history."
+
+
+class DraftOrdersForm(SubmittedOnce):
+    """The reorder suggestion rows ticked for ordering: stock levels in warehouses the user operates."""
+
+    level = forms.ModelMultipleChoiceField(
+        queryset=StockLevel.objects.none(),
+        error_messages={
+            "required": "Tick the rows to order first.",
+            # The same words for a row in another warehouse and one that does not exist.
+            "invalid_choice": "A ticked row is not in a warehouse you order for; reload the page and try again.",
+            "invalid_pk_value": "A ticked row is not in a warehouse you order for; reload the page and try again.",
+        },
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["level"].queryset = StockLevel.objects.filter(
+            access.scope_q(user, access.OPERATE_STOCK, "warehouse")
+        )
+
+
+def _line_label(line: PurchaseOrderLine) -> str:
+    """ "SKU-0001 — 10 at 2.5": the line as the revision form offers it."""
+    ordered = line.product.format_quantity(line.quantity_ordered)
+    return f"{line.product.sku} — {ordered} at {format_quantity(line.unit_cost)}"
+
+
+class ReviseLineForm(SubmittedOnce):
+    """A change to an ordered line (new quantity, new cost, or both) and why: the supplier's confirmation, say."""
+
+    line = forms.ModelChoiceField(queryset=PurchaseOrderLine.objects.none(), widget=UnfoldAdminSelectWidget)
+    quantity_ordered = forms.DecimalField(
+        label="New quantity ordered",
+        max_digits=14,
+        decimal_places=3,
+        required=False,
+        max_value=bounds.QUANTITY.maximum,
+        widget=UnfoldAdminDecimalFieldWidget,
+        help_text="Leave empty to keep it. Never below what has arrived.",
+    )
+    unit_cost = forms.DecimalField(
+        label="New unit cost",
+        max_digits=14,
+        decimal_places=4,
+        required=False,
+        min_value=Decimal("0"),
+        max_value=bounds.UNIT_COST.maximum,
+        widget=UnfoldAdminDecimalFieldWidget,
+        help_text="Leave empty to keep it. Goods already received keep the cost they arrived at.",
+    )
+    reason = forms.CharField(max_length=200, widget=UnfoldAdminTextInputWidget, help_text="Kept in the line's history.")
+
+    def __init__(self, *args, order, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["line"].queryset = order.lines.select_related("product").order_by("product__sku")
+        self.fields["line"].label_from_instance = _line_label
+
+    def clean(self):
+        data = super().clean()
+        if data.get("quantity_ordered") is None and data.get("unit_cost") is None:
+            raise forms.ValidationError("Enter a new quantity, a new unit cost, or both.")
+        return data

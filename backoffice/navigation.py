@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.urls import reverse_lazy
 
 from inventory import access
-from inventory.models import StockLevel, StockMovement, Warehouse
+from inventory.models import GoodsReceipt, PurchaseOrder, StockLevel, StockMovement, Warehouse
 
 
 def _perm(codename: str, model=None):
@@ -61,6 +61,25 @@ def _groups() -> list[dict]:
                 ),
                 _link(
                     "Background jobs", "pending_actions", "admin:inventory_datajob_changelist", "inventory.view_datajob"
+                ),
+            ],
+        },
+        {
+            "title": "Purchasing",
+            "items": [
+                _link(
+                    "Purchase orders",
+                    "shopping_bag",
+                    "admin:inventory_purchaseorder_changelist",
+                    "inventory.view_purchaseorder",
+                    PurchaseOrder,
+                ),
+                _link(
+                    "Goods receipts",
+                    "move_to_inbox",
+                    "admin:inventory_goodsreceipt_changelist",
+                    "inventory.view_goodsreceipt",
+                    GoodsReceipt,
                 ),
             ],
         },

@@ -2,6 +2,7 @@
 
 import os
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
@@ -235,6 +236,9 @@ STOCKROOM_WORKER_STALE_SECONDS = float(os.environ.get("WORKER_STALE_SECONDS", "1
 STOCKROOM_VALUATION_CLOSE_SECONDS = float(os.environ.get("VALUATION_CLOSE_SECONDS", "300"))
 # Submission keys (exactly-once records) are kept this many days, then pruned by the same command.
 STOCKROOM_SUBMISSION_TTL_DAYS = int(os.environ.get("SUBMISSION_TTL_DAYS", "30"))
+# How far a delivery may exceed what a purchase order line still expects, in percent of the quantity
+# ordered (0: never more than ordered). Suppliers who ship by the case set it higher.
+PURCHASE_OVER_RECEIPT_TOLERANCE_PERCENT = Decimal(os.environ.get("PURCHASE_OVER_RECEIPT_TOLERANCE_PERCENT", "0"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = STOCKROOM_IMPORT_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # django-import-export is used as a library (resources, fields, widgets; inventory.imports), not as an

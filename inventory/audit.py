@@ -255,9 +255,12 @@ def tracked_fields(model: type[models.Model]) -> list[models.Field]:
     ]
 
 
-def _warehouse_id(model: type[models.Model], record) -> int | None:
+def _warehouse_id(model: type[models.Model], record, obj) -> int | None:
     if issubclass(model, Warehouse):
         return getattr(record, model._meta.pk.attname)
+    if hasattr(obj, "audit_warehouse_id"):
+        # A document line has no warehouse of its own; its header's decides who may read its history.
+        return obj.audit_warehouse_id()
     return getattr(record, "warehouse_id", None)
 
 
@@ -269,7 +272,7 @@ def _entry(model, record, obj, changes: list[dict]) -> AuditEntry:
         object_id=getattr(record, model._meta.pk.attname),
         object_repr=str(obj)[:REPR_LENGTH],
         history_id=record.history_id,
-        warehouse_id=_warehouse_id(model, record),
+        warehouse_id=_warehouse_id(model, record, obj),
         user_id=record.history_user_id,
         reason=record.history_change_reason or "",
         changes=changes,

@@ -14,6 +14,8 @@ from guardian.shortcuts import assign_perm
 
 from inventory import services
 from inventory.models import Category, Product, Supplier, Warehouse
+from inventory.services import purchasing
+from inventory.services.submissions import new_submission_key
 
 DEMO_FILE = Path(settings.BASE_DIR) / "fixtures" / "demo.json"
 
@@ -85,12 +87,40 @@ def load_demo(seed: int = 7) -> dict:
         )
     admin_user = _users(spec)
     movements = _movements(rng, admin_user, products, warehouses)
+    orders = _purchase_orders(admin_user, products, warehouses[0])
     return {
         "warehouses": len(warehouses),
         "products": len(products),
         "suppliers": len(suppliers),
         "movements": movements,
+        "purchase orders": orders,
     }
+
+
+def _purchase_orders(user: User, products: list[Product], warehouse: Warehouse) -> int:
+    """One order half received (a back-order to receive) and one draft to place, both into the first warehouse."""
+    by_supplier: dict[int, list[Product]] = {}
+    for product in products:
+        by_supplier.setdefault(product.default_supplier_id, []).append(product)
+    first, second = (group[:3] for group in list(by_supplier.values())[:2])
+    placed = purchasing.create_order(
+        user=user,
+        supplier=first[0].default_supplier,
+        warehouse=warehouse,
+        lines=[(product, 40, product.cost_price) for product in first],
+        notes="Demo: the first delivery came; the rest is on order.",
+    )
+    purchasing.place_order(user=user, order=placed)
+    line = placed.lines.order_by("pk").first()
+    purchasing.receive_order(user=user, order=placed, quantities={line.pk: 20}, submission_key=new_submission_key())
+    purchasing.create_order(
+        user=user,
+        supplier=second[0].default_supplier,
+        warehouse=warehouse,
+        lines=[(product, 10, product.cost_price) for product in second],
+        notes="Demo: a draft, ready to place.",
+    )
+    return 2
 
 
 def _movements(rng: random.Random, user: User, products: list[Product], warehouses: list[Warehouse]) -> int:

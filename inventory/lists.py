@@ -20,7 +20,7 @@ from django.utils.text import smart_split, unescape_string_literal
 
 from inventory import access, selectors
 from inventory.exports import Table, exporter
-from inventory.models import Category, Product, StockLevel, StockMovement, Supplier, Warehouse
+from inventory.models import Category, Product, PurchaseOrder, StockLevel, StockMovement, Supplier, Warehouse
 
 SCREEN_PARAMS = {"q", "o", "p", "e", "_popup", "_to_field", "all"}
 LOOKUP_SUFFIXES = ("exact", "isnull", "gte", "lt", "lte", "gt")
@@ -72,6 +72,12 @@ LISTS: dict[type[models.Model], ListSpec] = {
             filters=("kind", "warehouse", "created_at"),
             by_product=True,
             exact_search_fields=("reference",),
+        ),
+        ListSpec(
+            PurchaseOrder,
+            scope_field="warehouse",
+            filters=("state", "warehouse"),
+            search_fields=("number", "supplier__code", "supplier__name"),
         ),
     )
 }

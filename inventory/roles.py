@@ -5,6 +5,17 @@ Where a role may act is decided separately, per warehouse (see inventory.access)
 
 CATALOG_VIEW = ["view_product", "view_category", "view_supplier", "view_warehouse"]
 STOCK_VIEW = ["view_stocklevel", "view_stockmovement", "view_datajob"]
+PURCHASING_VIEW = ["view_purchaseorder", "view_purchaseorderline", "view_goodsreceipt", "view_goodsreceiptline"]
+# Drafting, placing and receiving purchase orders; where, the warehouse grants decide.
+PURCHASING = [
+    *PURCHASING_VIEW,
+    "add_purchaseorder",
+    "change_purchaseorder",
+    "add_purchaseorderline",
+    "change_purchaseorderline",
+    "delete_purchaseorderline",
+    "receive_purchaseorder",
+]
 
 CLERK = "Clerk"
 MANAGER = "Warehouse manager"
@@ -13,16 +24,18 @@ REPORT_VIEWER = "Report viewer"
 ADMINISTRATOR = "Administrator"
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    CLERK: [*CATALOG_VIEW, *STOCK_VIEW, "add_stockmovement"],
+    CLERK: [*CATALOG_VIEW, *STOCK_VIEW, *PURCHASING, "add_stockmovement"],
     MANAGER: [
         *CATALOG_VIEW,
         *STOCK_VIEW,
+        *PURCHASING,
         "add_stockmovement",
         "post_adjustment",
         "view_reports",
         "export_stocklevel",
         "import_stocklevel",
         "export_stockmovement",
+        "export_purchaseorder",
         "view_auditentry",
     ],
     CATALOG_EDITOR: [
@@ -41,7 +54,15 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "import_supplier",
         "export_supplier",
     ],
-    REPORT_VIEWER: [*CATALOG_VIEW, *STOCK_VIEW, "view_reports", "export_stocklevel", "export_stockmovement"],
+    REPORT_VIEWER: [
+        *CATALOG_VIEW,
+        *STOCK_VIEW,
+        *PURCHASING_VIEW,
+        "view_reports",
+        "export_stocklevel",
+        "export_stockmovement",
+        "export_purchaseorder",
+    ],
     ADMINISTRATOR: [
         *CATALOG_VIEW,
         *STOCK_VIEW,

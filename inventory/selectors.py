@@ -3,10 +3,11 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest
 
 from inventory import access
-from inventory.models import Product, StockLevel, StockMovement
+from inventory.models import GoodsReceiptLine, Product, PurchaseOrderLine, StockLevel, StockMovement
+from inventory.models.purchasing import OPEN_STATES
 
 # Searching stock by product resolves at most this many products first, then filters by their ids.
 PRODUCT_MATCH_LIMIT = 500
@@ -73,3 +74,40 @@ def movement_posters(user: User) -> QuerySet:
         return staff.none()
     posted = StockMovement.objects.filter(created_by=OuterRef("pk"), warehouse_id__in=sorted(warehouse_ids))
     return staff.filter(Exists(posted))
+
+
+def line_remaining() -> Greatest:
+    """For a purchase order line: ordered − received, never below zero (an over-receipt within the
+    tolerance does not cancel another line's back-order). An expression on PurchaseOrderLine rows."""
+    quantity = StockLevel._meta.get_field("on_hand")
+    received = (
+        GoodsReceiptLine.objects.filter(order_line=OuterRef("pk"))
+        .order_by()
+        .values("order_line")
+        .annotate(total=Sum("quantity"))
+        .values("total")
+    )
+    return Greatest(
+        F("quantity_ordered") - Coalesce(Subquery(received), Value(0), output_field=quantity),
+        Value(0),
+        output_field=quantity,
+    )
+
+
+def on_order(product: str = "product", warehouse: str = "warehouse") -> Coalesce:
+    """What open purchase orders still expect of OuterRef(product) into OuterRef(warehouse) (0 when none).
+
+    Closed-short and cancelled orders expect nothing, drafts nothing yet. An expression to annotate
+    rows that name a product and a warehouse (stock levels, report rows).
+    """
+    open_lines = (
+        PurchaseOrderLine.objects.filter(
+            product=OuterRef(product), order__warehouse=OuterRef(warehouse), order__state__in=OPEN_STATES
+        )
+        .order_by()
+        .annotate(remaining=line_remaining())
+        .values("product")
+        .annotate(total=Sum("remaining"))
+        .values("total")
+    )
+    return Coalesce(Subquery(open_lines), Value(0), output_field=StockLevel._meta.get_field("on_hand"))

@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group, User
 from guardian.shortcuts import assign_perm
 
 from inventory.models import Category, Product, StockLevel, Supplier, Warehouse
+from inventory.services import purchasing
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -86,3 +87,12 @@ def grant(user, permission: str, *warehouses: Warehouse) -> None:
     for attr in ("_perm_cache", "_user_perm_cache", "_group_perm_cache", "_stockroom_warehouse_scope"):
         if hasattr(user, attr):
             delattr(user, attr)
+
+
+def ordered_po(user, warehouse, *lines, supplier=None):
+    """A placed order for `warehouse` with (product, quantity, unit cost) lines, made through the services."""
+    order = purchasing.create_order(
+        user=user, supplier=supplier or SupplierFactory(), warehouse=warehouse, lines=list(lines)
+    )
+    purchasing.place_order(user=user, order=order)
+    return order

@@ -52,6 +52,10 @@ def _fill(kind: str, count: int, user):
         warehouse = Warehouse.objects.first() or WarehouseFactory(code="MOV")
         for _ in range(count):
             services.receive(user=user, product=ProductFactory(), warehouse=warehouse, quantity=1, unit_cost=1)
+    elif kind in ("purchaseorder", "goodsreceipt"):
+        warehouse = Warehouse.objects.first() or WarehouseFactory(code="PO")
+        for _ in range(count):
+            _order_with(user, warehouse, lines=1, received=kind == "goodsreceipt")
     elif kind == "datajob":
         DataJob.objects.bulk_create(
             DataJob(kind="export", title=f"Job {n}", created_by=user, status="running", rows_total=10)
@@ -61,12 +65,27 @@ def _fill(kind: str, count: int, user):
         _many(kind, count, user)
 
 
+def _order_with(user, warehouse, *, lines: int, received: bool):
+    """A placed order with `lines` lines, half of each received in one goods receipt when `received`."""
+    from inventory.services import purchasing
+    from inventory.services.submissions import new_submission_key
+    from tests.factories import ordered_po
+
+    order = ordered_po(user, warehouse, *((ProductFactory(), 2, 1) for _ in range(lines)))
+    if received:
+        quantities = {line.pk: 1 for line in order.lines.all()}
+        purchasing.receive_order(user=user, order=order, quantities=quantities, submission_key=new_submission_key())
+    return order
+
+
 LISTS = {
     "product": "/admin/inventory/product/",
     "supplier": "/admin/inventory/supplier/",
     "stocklevel": "/admin/inventory/stocklevel/",
     "stockmovement": "/admin/inventory/stockmovement/",
     "datajob": "/admin/inventory/datajob/",
+    "purchaseorder": "/admin/inventory/purchaseorder/",
+    "goodsreceipt": "/admin/inventory/goodsreceipt/",
     "category": "/admin/inventory/category/",
     "warehouse": "/admin/inventory/warehouse/",
     "accessevent": "/admin/inventory/accessevent/",
@@ -191,10 +210,18 @@ def _change_page_with(kind: str, related: int, user) -> str:
         for _ in range(related):
             movement = services.receive(user=user, product=product, warehouse=warehouse, quantity=1, unit_cost=1)
         return f"/admin/inventory/stockmovement/{movement.pk}/change/"
+    if kind == "purchaseorder":
+        order = _order_with(user, WarehouseFactory(code=f"PO{related}"), lines=related, received=True)
+        return f"/admin/inventory/purchaseorder/{order.pk}/change/"
+    if kind == "goodsreceipt":
+        order = _order_with(user, WarehouseFactory(code=f"GR{related}"), lines=related, received=True)
+        return f"/admin/inventory/goodsreceipt/{order.receipts.get().pk}/change/"
     raise AssertionError(kind)
 
 
-@pytest.mark.parametrize("kind", ["category", "supplier", "warehouse", "user", "group", "stockmovement"])
+@pytest.mark.parametrize(
+    "kind", ["category", "supplier", "warehouse", "user", "group", "stockmovement", "purchaseorder", "goodsreceipt"]
+)
 def test_a_change_page_costs_the_same_with_10_or_200_related_rows(admin_client, superuser, kind):
     few = _change_page_with(kind, 10, superuser)
     admin_client.get(few)  # once first: the session's one-time checks and cold caches are not the page's

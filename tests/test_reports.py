@@ -179,6 +179,7 @@ def test_reorder_suggestions_show_low_rows_with_supplier_and_lead_time(superuser
             Decimal("3.000"),
             Decimal("5.000"),
             Decimal("2.000"),
+            Decimal("0.000"),
             Decimal("20.000"),
             Decimal("20.000"),
             "ACME — Acme",

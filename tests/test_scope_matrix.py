@@ -1,6 +1,6 @@
 """The leakage matrix: a user scoped to warehouse ALPHA reaches nothing of BRAVO through any admin path.
 
-Each warehouse-bound admin (Warehouse, StockLevel, StockMovement) is tried on every path:
+Each warehouse-bound admin (Warehouse, StockLevel, StockMovement, PurchaseOrder, GoodsReceipt) is tried on every path:
 1 changelist rows, counts and filter choices; 2 change/delete/history by URL; 3 search;
 4 autocomplete and raw-id popups; 5 foreign-key choices and forged POSTs; 6 actions on a
 forged selection; 7 transfers; 8 dashboard; 9 export and import.
@@ -18,12 +18,13 @@ from django.urls import reverse
 from inventory import services
 from inventory.models import StockLevel, StockMovement, Warehouse
 from inventory.roles import MANAGER
-from tests.factories import ProductFactory, UserFactory, WarehouseFactory, grant
+from inventory.services import purchasing
+from tests.factories import ProductFactory, UserFactory, WarehouseFactory, grant, ordered_po
 
 pytestmark = pytest.mark.django_db
 
 LEAKS = ["BRAVO", "Bravo depot", "SKU-BRAVO", "Bravo blaster"]
-MODELS = ["warehouse", "stocklevel", "stockmovement"]
+MODELS = ["warehouse", "stocklevel", "stockmovement", "purchaseorder", "goodsreceipt"]
 
 
 def give(user, *codenames):
@@ -40,8 +41,15 @@ def world(superuser):
     bravo = WarehouseFactory(code="BRAVO", name="Bravo depot")
     hammer = ProductFactory(sku="SKU-ALPHA", name="Alpha hammer")
     blaster = ProductFactory(sku="SKU-BRAVO", name="Bravo blaster")
-    in_alpha = services.receive(user=superuser, product=hammer, warehouse=alpha, quantity=5, unit_cost=2)
-    in_bravo = services.receive(user=superuser, product=blaster, warehouse=bravo, quantity=7, unit_cost=3)
+    # Each warehouse's stock arrives on a purchase order, so its order and goods receipt are tried too.
+    orders = ordered_po(superuser, alpha, (hammer, 5, 2)), ordered_po(superuser, bravo, (blaster, 7, 3))
+    receipts = [
+        purchasing.receive_order(
+            user=superuser, order=order, quantities={order.lines.get().pk: quantity}, submission_key=f"world-{quantity}"
+        )
+        for order, quantity in zip(orders, (5, 7), strict=True)
+    ]
+    in_alpha, in_bravo = (receipt.lines.get().movement for receipt in receipts)
     return {
         "alpha": alpha,
         "bravo": bravo,
@@ -50,6 +58,8 @@ def world(superuser):
         "warehouse": (alpha, bravo),
         "stocklevel": (StockLevel.objects.get(warehouse=alpha), StockLevel.objects.get(warehouse=bravo)),
         "stockmovement": (in_alpha, in_bravo),
+        "purchaseorder": orders,
+        "goodsreceipt": tuple(receipts),
     }
 
 
@@ -179,7 +189,7 @@ def test_own_warehouse_object_opens_by_url(scoped_client, world, model, view):
     assert scoped_client.get(url(model, view, world[model][0].pk)).status_code == 200
 
 
-@pytest.mark.parametrize("model", ["warehouse", "stocklevel"])
+@pytest.mark.parametrize("model", ["warehouse", "stocklevel", "purchaseorder", "goodsreceipt"])
 def test_history_version_of_other_warehouse_object_is_not_found(scoped_client, world, model):
     obj = world[model][1]
     version = obj.history.latest()
@@ -188,6 +198,19 @@ def test_history_version_of_other_warehouse_object_is_not_found(scoped_client, w
 
     assert response.status_code == 404
     assert_no_leak(response)
+
+
+@pytest.mark.parametrize("view", ["receive_goods", "place_order", "revise_line", "close_short", "cancel_order"])
+def test_steps_of_other_warehouse_purchase_order_are_not_found(scoped_client, world, view):
+    order = world["purchaseorder"][1]
+
+    shown = scoped_client.get(url("purchaseorder", view, order.pk))
+    posted = scoped_client.post(url("purchaseorder", view, order.pk), {"submission_key": "forged", "reason": "x"})
+
+    assert (shown.status_code, posted.status_code) == (404, 404)
+    assert_no_leak(shown)
+    order.refresh_from_db()
+    assert order.state == "received"
 
 
 def test_posting_to_other_warehouse_object_changes_nothing(scoped_client, scoped, world):
@@ -289,7 +312,9 @@ def test_raw_id_widget_does_not_show_other_warehouse_name(scoped, world, monkeyp
 def test_forged_post_moving_a_stock_row_to_other_warehouse_is_rejected(scoped_client, scoped, world, monkeypatch):
     give(scoped, "change_stocklevel")
     monkeypatch.setattr(
-        type(admin.site._registry[StockLevel]), "readonly_fields", ["product", "on_hand", "reserved", "average_cost"]
+        type(admin.site._registry[StockLevel]),
+        "readonly_fields",
+        ["product", "on_hand", "on_order", "reserved", "average_cost"],
     )
     level = world["stocklevel"][0]
 
@@ -458,3 +483,30 @@ def test_export_queryset_holds_no_row_of_other_warehouse(scoped, world, model):
 
 def test_scoped_manager_cannot_import_warehouses(scoped_client):
     assert scoped_client.get(url("warehouse", "import")).status_code == 403
+
+
+# 10. the audit log: a document line's history is filed under its order's warehouse
+
+
+def test_audit_log_shows_no_purchase_order_line_or_receipt_line_of_other_warehouse(scoped_client, world):
+    own_order, other_order = world["purchaseorder"]
+    own_receipt, other_receipt = world["goodsreceipt"]
+
+    page = scoped_client.get(reverse("admin:audit_log")).content.decode()
+
+    # Products are catalog, visible to every role; the other warehouse's documents are not.
+    assert f"{own_order.number}: SKU-ALPHA" in page and f"{own_receipt.number}: SKU-ALPHA" in page
+    for leak in (other_order.number, other_receipt.number):
+        assert leak not in page
+
+
+def test_purchase_order_export_holds_no_order_of_other_warehouse(scoped, world):
+    from inventory.exports import EXPORTERS
+
+    own, other = world["purchaseorder"]
+
+    table = EXPORTERS["changelist"](scoped, {"model": "inventory.purchaseorder"})
+
+    rows = [list(row) for row in table.rows]
+    assert table.total == 1 and [row[0] for row in rows] == [own.number]
+    assert not any(other.number in str(cell) for row in rows for cell in row)

@@ -7,7 +7,8 @@ from unfold.admin import TabularInline
 from backoffice.admin.bases import StockroomModelAdmin
 from backoffice.admin.history import deactivate_selected
 from backoffice.admin.imports import DataTransferMixin
-from inventory import access
+from backoffice.admin.purchasing import ProductOrderLineInline
+from inventory import access, selectors
 from inventory.models import Category, Product, StockLevel, StockMovement, Supplier
 
 
@@ -39,8 +40,8 @@ class SupplierAdmin(DataTransferMixin, StockroomModelAdmin):
 
 class StockLevelInline(TabularInline):
     model = StockLevel
-    fields = ["warehouse", "on_hand", "reserved", "average_cost", "bin"]
-    readonly_fields = ["warehouse", "on_hand", "reserved", "average_cost"]
+    fields = ["warehouse", "on_hand", "on_order", "reserved", "average_cost", "bin"]
+    readonly_fields = ["warehouse", "on_hand", "on_order", "reserved", "average_cost"]
     extra = 0
     can_delete = False
     show_change_link = True
@@ -51,7 +52,15 @@ class StockLevelInline(TabularInline):
         return False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(access.scope_q(request.user)).select_related("warehouse", "product")
+        levels = (
+            super().get_queryset(request).filter(access.scope_q(request.user)).select_related("warehouse", "product")
+        )
+        return levels.annotate(on_order=selectors.on_order())
+
+    @admin.display(description="on order")
+    def on_order(self, level):
+        """What open purchase orders still expect into this warehouse (ordered − received)."""
+        return level.product.format_quantity(level.on_order)
 
 
 @admin.register(Product)
@@ -66,13 +75,33 @@ class ProductAdmin(DataTransferMixin, StockroomModelAdmin):
     sortable_by = ["sku", "name", "cost_price", "sale_price"]
     autocomplete_fields = ["category", "default_supplier"]
     list_select_related = ["category", "default_supplier"]
-    inlines = [StockLevelInline]
+    inlines = [StockLevelInline, ProductOrderLineInline]
     actions = [*DataTransferMixin.actions, deactivate_selected]
     fieldsets = [
         (None, {"fields": ["sku", "name", "category", "default_supplier", "unit", "barcode", "is_active"]}),
-        ("Prices and reordering", {"fields": ["cost_price", "sale_price", "reorder_point", "reorder_quantity"]}),
+        (
+            "Prices and reordering",
+            {
+                "fields": [
+                    "cost_price",
+                    "sale_price",
+                    "reorder_point",
+                    "reorder_quantity",
+                    "over_receipt_tolerance",
+                ]
+            },
+        ),
     ]
     delete_confirmation_template = "backoffice/catalog/product_delete_confirmation.html"
+
+    def get_inline_instances(self, request, obj=None):
+        inlines = super().get_inline_instances(request, obj)
+        if request.method == "POST":
+            # The purchase orders tab only shows; leaving it out of a save means a form posted without its
+            # (empty) management form, by a script or an older page, is not refused for it.
+            return [inline for inline in inlines if not isinstance(inline, ProductOrderLineInline)]
+        return inlines
+
     delete_selected_confirmation_template = "backoffice/catalog/product_delete_selected_confirmation.html"
 
     def get_deleted_objects(self, objs, request):

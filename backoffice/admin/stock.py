@@ -11,7 +11,7 @@ from backoffice.admin.bases import StockroomGuardedAdmin, StockroomModelAdmin
 from backoffice.admin.imports import DataTransferMixin
 from backoffice.admin.search import ProductFirstSearchMixin
 from backoffice.views import movements
-from inventory import access, services
+from inventory import access, selectors, services
 from inventory.models import StockLevel, StockMovement, Warehouse
 
 
@@ -29,7 +29,7 @@ class WarehouseAdmin(DataTransferMixin, StockroomGuardedAdmin):
 class StockLevelAdmin(ProductFirstSearchMixin, DataTransferMixin, StockroomModelAdmin):
     import_resource = "stock_counts"
     scope_field = "warehouse"
-    list_display = ["product", "warehouse", "on_hand", "reserved", "available", "average_cost", "bin"]
+    list_display = ["product", "warehouse", "on_hand", "on_order", "reserved", "available", "average_cost", "bin"]
     list_filter = ["warehouse"]
     search_fields = ["product__sku", "product__name", "product__barcode", "bin"]
     search_help_text = "SKU, start of a SKU, a word of the product name, a barcode, or a bin."
@@ -37,8 +37,16 @@ class StockLevelAdmin(ProductFirstSearchMixin, DataTransferMixin, StockroomModel
     sortable_by = ["on_hand"]
     list_select_related = ["product", "warehouse"]
     autocomplete_fields = ["product", "warehouse"]
-    readonly_fields = ["product", "warehouse", "on_hand", "reserved", "average_cost"]
-    fields = ["product", "warehouse", "on_hand", "reserved", "average_cost", "bin"]
+    readonly_fields = ["product", "warehouse", "on_hand", "on_order", "reserved", "average_cost"]
+    fields = ["product", "warehouse", "on_hand", "on_order", "reserved", "average_cost", "bin"]
+
+    def get_queryset(self, request):
+        # One correlated subquery per shown row, through the PO lines' product index; never sorted on.
+        return super().get_queryset(request).annotate(on_order=selectors.on_order())
+
+    @admin.display(description="on order")
+    def on_order(self, obj):
+        return obj.product.format_quantity(obj.on_order)
 
     def has_add_permission(self, request):
         # A stock level comes into being with its first receipt.

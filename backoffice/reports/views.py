@@ -1,16 +1,25 @@
 """One view serves every report: GET filters (the permalink), sortable headers, next/previous pages, export."""
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.http import urlencode
+from django.views.decorators.http import require_POST
 from unfold.widgets import INPUT_CLASSES, SELECT_CLASSES
 
 from backoffice.exports import export_response
+from backoffice.forms import DraftOrdersForm
+from inventory import access
 from inventory.exports import FORMATS
+from inventory.models import PurchaseOrder
 from inventory.replica import replica_reads
 from inventory.reports import REPORTS, Report
+from inventory.reports.stock import suggestions_for
+from inventory.services import DomainError, purchasing
+from inventory.services.submissions import AlreadySubmitted, new_submission_key, once
 
 VIEW_PERMISSION = "inventory.view_reports"
 # Parameters that are not filters: they are dropped from export specs and rebuilt for each link.
@@ -33,6 +42,12 @@ def report_urls(admin_site) -> list:
             name=f"report_{name}",
         )
         for name, slug in REPORT_URLS.items()
+    ] + [
+        path(
+            "reports/reorder-suggestions/draft-orders/",
+            admin_site.admin_view(require_POST(draft_orders_view)),
+            name="report_reorder_draft_orders",
+        )
     ]
 
 
@@ -77,7 +92,11 @@ def _report_response(request, admin_site, report_class: type[Report]):
         "form": _styled(report.form),
         "page": page,
         "headers": _headers(report),
-        "rows": [list(zip(row, numeric, strict=True)) for row in page.rows],
+        "rows": [
+            {"key": key, "cells": list(zip(row, numeric, strict=True))}
+            for key, row in zip(page.keys, page.rows, strict=True)
+        ],
+        "selection": _selection(request, report),
         "totals": list(zip(totals, numeric, strict=True)) if totals else None,
         "summaries": report.summaries() if page.rows else [],
         "previous_url": _link(report.params, page=page.number - 1) if page.has_previous else "",
@@ -86,6 +105,61 @@ def _report_response(request, admin_site, report_class: type[Report]):
         "permalink": _link(report.params),
     }
     return TemplateResponse(request, "backoffice/reports/report.html", context)
+
+
+def _selection(request, report: Report) -> dict | None:
+    """Reorder suggestions can be ticked and turned into draft purchase orders, by those who may draft them."""
+    if report.name != "reorder_suggestions" or not _may_draft_orders(request.user):
+        return None
+    return {
+        "url": reverse("admin:report_reorder_draft_orders"),
+        "key": new_submission_key(),
+        "button": "Create draft purchase orders",
+    }
+
+
+def _may_draft_orders(user) -> bool:
+    return user.has_perm("inventory.add_purchaseorder") and access.has_any_warehouse(user, access.OPERATE_STOCK)
+
+
+def draft_orders_view(request):
+    """Turn the ticked suggestions into one draft PO per supplier and warehouse, at the suggested quantities."""
+    if not request.user.has_perm(VIEW_PERMISSION) or not _may_draft_orders(request.user):
+        raise PermissionDenied
+    back = reverse("admin:report_reorder_suggestions")
+    form = DraftOrdersForm(request.POST, user=request.user)
+    if not form.is_valid():
+        errors = [error for field_errors in form.errors.values() for error in field_errors]
+        messages.error(request, errors[0])
+        return HttpResponseRedirect(back)
+    try:
+        with once(key=form.cleaned_data["submission_key"], user=request.user, purpose="draft orders") as taken:
+            chosen = suggestions_for(request.user, [level.pk for level in form.cleaned_data["level"]])
+            wanted = [(level.product, level.warehouse, suggested) for level, suggested in chosen]
+            orders = purchasing.draft_orders(user=request.user, wanted=wanted)
+            taken.result = {"message": _drafted_message(orders), "url": _drafts_url()}
+    except AlreadySubmitted as repeat:
+        messages.success(request, repeat.message)
+        return HttpResponseRedirect(repeat.result.get("url") or _drafts_url())
+    except DomainError as error:
+        messages.error(request, error.message)
+        return HttpResponseRedirect(back)
+    messages.success(request, taken.result["message"])
+    return HttpResponseRedirect(taken.result["url"])
+
+
+def _drafted_message(orders: list[PurchaseOrder]) -> str:
+    described = []
+    for order in orders:
+        count = order.lines.count()
+        lines = f"{count} line{'s' if count != 1 else ''}"
+        described.append(f"{order.number} ({order.supplier.code} into {order.warehouse.code}, {lines})")
+    plural = "s" if len(orders) != 1 else ""
+    return f"Drafted {len(orders)} purchase order{plural}: {', '.join(described)}. Check each one, then place it."
+
+
+def _drafts_url() -> str:
+    return reverse("admin:inventory_purchaseorder_changelist") + "?" + urlencode({"state__exact": "draft"})
 
 
 def _page_number(request) -> int:

@@ -21,7 +21,7 @@ from inventory.imports.widgets import (
     WholeNumber,
     YesNo,
 )
-from inventory.models import Category, Product, StockLevel, StockMovement, Supplier, Warehouse
+from inventory.models import Category, Product, PurchaseOrder, StockLevel, StockMovement, Supplier, Warehouse
 
 
 class ProductResource(CatalogResource):
@@ -170,6 +170,29 @@ class StockMovementResource(StockRowResource):
         ]
 
 
+class PurchaseOrderResource(StockroomResource):
+    """Purchase order headers with their natural keys: what was ordered from whom, for where, and how far along."""
+
+    slug, title, export_only = "purchase_orders", "purchase-orders", True
+
+    supplier = Column("supplier", attribute="supplier__code", widget=Cell())
+    warehouse = Column("warehouse", attribute="warehouse__code", widget=Cell())
+    created_by = Column("created_by", attribute="created_by__username", widget=Cell())
+
+    class Meta:
+        model = PurchaseOrder
+        fields = [
+            "number",
+            "supplier",
+            "warehouse",
+            "state",
+            "expected_date",
+            "close_reason",
+            "created_at",
+            "created_by",
+        ]
+
+
 RESOURCES: dict[str, StockroomResource] = {
     resource.slug: resource
     for resource in (
@@ -180,6 +203,7 @@ RESOURCES: dict[str, StockroomResource] = {
         StockCountResource(),
         StockLevelResource(),
         StockMovementResource(),
+        PurchaseOrderResource(),
     )
 }
 # What a changelist of each model exports (StockLevel exports the full level, not the count layout).
@@ -190,4 +214,5 @@ EXPORT_RESOURCE_FOR_MODEL = {
     Warehouse: "warehouses",
     StockLevel: "stock_levels",
     StockMovement: "stock_movements",
+    PurchaseOrder: "purchase_orders",
 }

@@ -5,6 +5,13 @@ from inventory.models.audit import AuditEntry
 from inventory.models.catalog import Category, Product, Supplier, normalize_sku
 from inventory.models.jobs import DataJob, WorkerHeartbeat
 from inventory.models.numbering import DocumentCounter
+from inventory.models.purchasing import (
+    GoodsReceipt,
+    GoodsReceiptLine,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    PurchaseOrderState,
+)
 from inventory.models.security import SecurityEvent, UserSession
 from inventory.models.stock import MovementKind, StockLevel, StockMovement, Warehouse
 from inventory.models.submissions import Submission
@@ -16,8 +23,13 @@ __all__ = [
     "Category",
     "DataJob",
     "DocumentCounter",
+    "GoodsReceipt",
+    "GoodsReceiptLine",
     "MovementKind",
     "Product",
+    "PurchaseOrder",
+    "PurchaseOrderLine",
+    "PurchaseOrderState",
     "Role",
     "SecurityEvent",
     "StockLevel",

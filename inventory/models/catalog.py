@@ -124,6 +124,15 @@ class Product(models.Model):
     reorder_quantity = models.DecimalField(
         max_digits=12, decimal_places=3, default=Decimal("0"), validators=[MinValueValidator(0)]
     )
+    over_receipt_tolerance = models.DecimalField(
+        "over-receipt tolerance (%)",
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text="How far past the quantity ordered a delivery may go, in percent. Empty: the global setting.",
+    )
     is_active = models.BooleanField("active", default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -154,6 +163,10 @@ class Product(models.Model):
             models.CheckConstraint(condition=Q(sale_price__gte=0), name="product_sale_price_gte_0"),
             models.CheckConstraint(condition=Q(reorder_point__gte=0), name="product_reorder_point_gte_0"),
             models.CheckConstraint(condition=Q(reorder_quantity__gte=0), name="product_reorder_qty_gte_0"),
+            models.CheckConstraint(
+                condition=Q(over_receipt_tolerance__isnull=True) | Q(over_receipt_tolerance__gte=0),
+                name="product_over_receipt_tolerance_gte_0",
+            ),
         ]
         indexes = [
             models.Index(fields=["category"], name="product_category_idx"),

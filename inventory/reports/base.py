@@ -28,6 +28,7 @@ class Page:
     rows: list[tuple]
     number: int
     has_next: bool
+    keys: list = field(default_factory=list)  # per row, what a selection sends (reports whose rows can be picked)
 
     @property
     def has_previous(self) -> bool:
@@ -125,6 +126,10 @@ class Report:
         """One record as the tuple of cells shown and exported."""
         return tuple(record)
 
+    def key(self, record):
+        """What identifies a record's row when rows can be picked (see ReorderSuggestionsReport), else None."""
+        return None
+
     def count(self) -> int:
         """Rows in the filtered, scoped result (exports only; pages do without)."""
         return self.records().count() if self.is_valid and self.has_scope else 0
@@ -135,10 +140,12 @@ class Report:
             return Page(rows=[], number=number, has_next=False)
         start = (number - 1) * self.page_size
         records = list(self.records()[start : start + self.page_size + 1])
+        shown = records[: self.page_size]
         return Page(
-            rows=[self.row(record) for record in records[: self.page_size]],
+            rows=[self.row(record) for record in shown],
             number=number,
             has_next=len(records) > self.page_size,
+            keys=[self.key(record) for record in shown],
         )
 
     def iter_rows(self) -> Iterator[tuple]:

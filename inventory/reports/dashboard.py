@@ -10,8 +10,18 @@ from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from inventory import access
-from inventory.models import AuditEntry, MovementKind, Product, StockLevel, StockMovement, Warehouse
+from inventory import access, selectors
+from inventory.models import (
+    AuditEntry,
+    MovementKind,
+    Product,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    StockLevel,
+    StockMovement,
+    Warehouse,
+)
+from inventory.models.purchasing import OPEN_STATES
 from inventory.reports.base import money, quantity
 from inventory.reports.stock import VALUE, at_or_below_reorder_point
 from inventory.reports.valuation import end_of_day
@@ -32,6 +42,8 @@ class DashboardFigures:
     movements_today: int = 0
     receipts_this_week: int = 0
     issues_this_week: int = 0
+    open_purchase_orders: int = 0
+    units_on_order: Decimal = Decimal("0.000")
     value_by_warehouse: list[tuple[str, Decimal]] = field(default_factory=list)
     days: list[date] = field(default_factory=list)
     received_per_day: list[Decimal] = field(default_factory=list)
@@ -80,6 +92,7 @@ def compute_dashboard(ids, today: date) -> DashboardFigures:
     figures = DashboardFigures()
     _stock(figures, scope)
     _movements(figures, scope, today)
+    _purchasing(figures, ids)
     return figures
 
 
@@ -92,6 +105,16 @@ def _stock(figures: DashboardFigures, scope: Q) -> None:
     figures.value_by_warehouse = sorted(((codes[pk], money(value)) for pk, value in rows), key=lambda item: item[0])
     figures.stock_value = sum((value for _, value in figures.value_by_warehouse), money(0))
     figures.below_reorder_point = at_or_below_reorder_point(levels).count()
+
+
+def _purchasing(figures: DashboardFigures, ids) -> None:
+    """Orders placed and not yet received in full, and the units they still bring."""
+    orders = PurchaseOrder.objects.filter(state__in=OPEN_STATES)
+    if ids is not access.ALL:
+        orders = orders.filter(warehouse_id__in=sorted(ids))
+    figures.open_purchase_orders = orders.count()
+    lines = PurchaseOrderLine.objects.filter(order__in=orders).annotate(remaining=selectors.line_remaining())
+    figures.units_on_order = quantity(lines.aggregate(total=Sum("remaining"))["total"])
 
 
 def _movements(figures: DashboardFigures, scope: Q, today: date) -> None:

@@ -6,7 +6,7 @@ from django import forms
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Q, Sum
 from django.db.models.functions import Round
 
-from inventory import access
+from inventory import access, selectors
 from inventory.exports import Column, FormulaSafe, exporter
 from inventory.models import Category, Product, StockLevel, Supplier, Warehouse
 from inventory.models.catalog import CATEGORY_PATH_SEPARATOR
@@ -171,6 +171,7 @@ class ReorderSuggestionsReport(Report):
         Column("on_hand", "On hand", ("on_hand",), numeric=True),
         Column("reorder_point", "Reorder point", ("product__reorder_point",), numeric=True),
         Column("shortfall", "Shortfall", ("shortfall",), numeric=True),
+        Column("on_order", "On order", numeric=True),
         Column("reorder_quantity", "Reorder quantity", ("product__reorder_quantity",), numeric=True),
         Column("suggested", "Suggested order", numeric=True),
         Column("supplier", "Supplier", ("product__default_supplier__code",)),
@@ -184,7 +185,7 @@ class ReorderSuggestionsReport(Report):
         return (
             at_or_below_reorder_point(scoped_levels(self))
             .filter(product__is_active=True)
-            .annotate(shortfall=shortfall)
+            .annotate(shortfall=shortfall, on_order=selectors.on_order())
             .order_by(*self.ordering())
             .values_list(
                 "warehouse__code",
@@ -193,16 +194,31 @@ class ReorderSuggestionsReport(Report):
                 "on_hand",
                 "product__reorder_point",
                 "shortfall",
+                "on_order",
                 "product__reorder_quantity",
                 "product__default_supplier__code",
                 "product__default_supplier__name",
                 "product__default_supplier__lead_time_days",
+                "pk",
             )
         )
 
     def row(self, record) -> tuple:
-        warehouse, sku, name, on_hand, point, shortfall, reorder_qty, supplier, supplier_name, lead_time = record
-        shortfall = quantity(shortfall)
+        (
+            warehouse,
+            sku,
+            name,
+            on_hand,
+            point,
+            shortfall,
+            on_order,
+            reorder_qty,
+            supplier,
+            supplier_name,
+            lead_time,
+            _,
+        ) = record
+        shortfall, on_order = quantity(shortfall), quantity(on_order)
         supplier_label = f"{supplier} — {supplier_name}" if supplier else ""
         return (
             warehouse,
@@ -211,19 +227,51 @@ class ReorderSuggestionsReport(Report):
             on_hand,
             point,
             shortfall,
+            on_order,
             reorder_qty,
-            suggested_order(shortfall, reorder_qty),
+            suggested_order(shortfall, reorder_qty, on_order),
             supplier_label,
             lead_time,
         )
 
+    def key(self, record) -> int:
+        """The stock level behind a row: what "Create draft purchase orders" is sent for each ticked row."""
+        return record[-1]
 
-def suggested_order(shortfall: Decimal, reorder_quantity: Decimal) -> Decimal:
-    """Whole reorder quantities, enough to cover the shortfall (at least one); the shortfall when none is set."""
+
+def suggested_order(shortfall: Decimal, reorder_quantity: Decimal, on_order: Decimal = Decimal(0)) -> Decimal:
+    """Whole reorder quantities covering what open orders do not (at least one); the bare need when none is set.
+
+    The need is reorder point − on hand − on order. Orders that would lift stock above the reorder
+    point need nothing more; at exactly the point, one more batch is ordered, as with nothing on order.
+    """
+    need = shortfall - on_order
+    if need < 0:
+        return quantity(0)
     if reorder_quantity <= 0:
-        return shortfall
-    batches = max(Decimal(1), (shortfall / reorder_quantity).to_integral_value(rounding=ROUND_CEILING))
+        return need
+    batches = max(Decimal(1), (need / reorder_quantity).to_integral_value(rounding=ROUND_CEILING))
     return quantity(batches * reorder_quantity)
+
+
+def suggestions_for(user, level_ids: list[int]) -> list[tuple[StockLevel, Decimal]]:
+    """The suggested order of each chosen stock level the user may order for (operate_stock), by warehouse and SKU."""
+    levels = (
+        StockLevel.objects.filter(pk__in=level_ids)
+        .filter(access.scope_q(user, access.OPERATE_STOCK, "warehouse"))
+        .select_related("product__default_supplier", "warehouse")
+        .annotate(on_order=selectors.on_order())
+        .order_by("warehouse__code", "product__sku")
+    )
+    return [
+        (
+            level,
+            suggested_order(
+                quantity(level.product.reorder_point - level.on_hand), level.product.reorder_quantity, level.on_order
+            ),
+        )
+        for level in levels
+    ]
 
 
 @exporter("report.stock_on_hand")

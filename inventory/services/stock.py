@@ -101,21 +101,30 @@ def _locked_levels(legs: list[Leg], *, user: User, reason: str) -> dict[tuple[in
     postings touching the same rows in any order never deadlock.
     """
     wanted = {(leg.product.pk, leg.warehouse.pk) for leg in legs}
-    product_ids = sorted({product_id for product_id, _ in wanted})
-    warehouse_ids = sorted({warehouse_id for _, warehouse_id in wanted})
-    rows = StockLevel.objects.filter(product_id__in=product_ids, warehouse_id__in=warehouse_ids)
+    # The legs' own products and warehouses name each level in its history and audit entry, so a
+    # document of 500 lines does not read them again one by one.
+    products = {leg.product.pk: leg.product for leg in legs}
+    warehouses = {leg.warehouse.pk: leg.warehouse for leg in legs}
+    rows = StockLevel.objects.filter(product_id__in=sorted(products), warehouse_id__in=sorted(warehouses))
     existing = set(rows.values_list("product_id", "warehouse_id"))
     missing = sorted({(leg.product.pk, leg.warehouse.pk) for leg in legs if leg.quantity > 0} - existing)
     if missing:
-        _create_levels(missing, user=user, reason=reason)
-    locked = rows.select_for_update().order_by("product_id", "warehouse_id")
-    return {key: level for level in locked if (key := (level.product_id, level.warehouse_id)) in wanted}
+        _create_levels(missing, products, warehouses, user=user, reason=reason)
+    locked = {}
+    for level in rows.select_for_update().order_by("product_id", "warehouse_id"):
+        key = (level.product_id, level.warehouse_id)
+        if key in wanted:
+            level.product, level.warehouse = products[level.product_id], warehouses[level.warehouse_id]
+            locked[key] = level
+    return locked
 
 
-def _create_levels(keys: list[tuple[int, int]], *, user: User, reason: str) -> None:
+def _create_levels(keys: list[tuple[int, int]], products: dict, warehouses: dict, *, user: User, reason: str) -> None:
     try:
         with transaction.atomic():
-            levels = [StockLevel(product_id=product_id, warehouse_id=warehouse_id) for product_id, warehouse_id in keys]
+            levels = [
+                StockLevel(product=products[product], warehouse=warehouses[warehouse]) for product, warehouse in keys
+            ]
             audit.bulk_create_with_history(levels, StockLevel, user=user, reason=reason)
     except IntegrityError:
         # A concurrent posting created one of them since we looked: take the others one at a time.
