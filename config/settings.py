@@ -331,6 +331,9 @@ LOGGING = {
         "django": {"level": "INFO"},
         "django.request": {"filters": ["skip_forbidden"]},
         "axes": {"level": "WARNING"},
+        # WeasyPrint and fontTools log every rendering step at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 

@@ -200,7 +200,9 @@ def test_history_version_of_other_warehouse_object_is_not_found(scoped_client, w
     assert_no_leak(response)
 
 
-@pytest.mark.parametrize("view", ["receive_goods", "place_order", "revise_line", "close_short", "cancel_order"])
+@pytest.mark.parametrize(
+    "view", ["receive_goods", "place_order", "revise_line", "close_short", "cancel_order", "print_order"]
+)
 def test_steps_of_other_warehouse_purchase_order_are_not_found(scoped_client, world, view):
     order = world["purchaseorder"][1]
 

@@ -8,6 +8,7 @@ from backoffice.admin.bases import StockroomModelAdmin
 from backoffice.admin.history import deactivate_selected
 from backoffice.admin.imports import DataTransferMixin
 from backoffice.admin.purchasing import ProductOrderLineInline
+from backoffice.views import printouts
 from inventory import access, selectors
 from inventory.models import Category, Product, StockLevel, StockMovement, Supplier
 
@@ -76,7 +77,7 @@ class ProductAdmin(DataTransferMixin, StockroomModelAdmin):
     autocomplete_fields = ["category", "default_supplier"]
     list_select_related = ["category", "default_supplier"]
     inlines = [StockLevelInline, ProductOrderLineInline]
-    actions = [*DataTransferMixin.actions, deactivate_selected]
+    actions = [*DataTransferMixin.actions, deactivate_selected, "print_labels"]
     fieldsets = [
         (None, {"fields": ["sku", "name", "category", "default_supplier", "unit", "barcode", "is_active"]}),
         (
@@ -103,6 +104,10 @@ class ProductAdmin(DataTransferMixin, StockroomModelAdmin):
         return inlines
 
     delete_selected_confirmation_template = "backoffice/catalog/product_delete_selected_confirmation.html"
+
+    @admin.action(description="Print labels of selected products (PDF)", permissions=["view"])
+    def print_labels(self, request, queryset):
+        return printouts.product_labels_pdf(self, request, queryset)
 
     def get_deleted_objects(self, objs, request):
         """A product with stock levels or movements is never deleted; its page offers to deactivate it.

@@ -15,6 +15,7 @@ from unfold.decorators import action
 
 from backoffice.admin.bases import StockroomModelAdmin
 from backoffice.admin.imports import DataTransferMixin
+from backoffice.views import printouts
 from backoffice.views import purchasing as views
 from inventory import access
 from inventory.models import GoodsReceipt, GoodsReceiptLine, PurchaseOrder, PurchaseOrderLine, PurchaseOrderState
@@ -173,7 +174,7 @@ class PurchaseOrderAdmin(DataTransferMixin, StockroomModelAdmin):
         "created_at",
     ]
     inlines = [PurchaseOrderLineInline, GoodsReceiptInline]
-    actions_detail = ["receive_goods", "place_order", "revise_line", "close_short", "cancel_order"]
+    actions_detail = ["receive_goods", "place_order", "revise_line", "close_short", "cancel_order", "print_order"]
 
     def get_readonly_fields(self, request, obj=None):
         fixed = ["number", "state", "close_reason", "created_by_name", "created_at"]
@@ -252,6 +253,13 @@ class PurchaseOrderAdmin(DataTransferMixin, StockroomModelAdmin):
     @action(description="Close short", url_path="close-short", permissions=["step"], icon="block")
     def close_short(self, request, object_id):
         return views.take_step(self, request, object_id, "close_short")
+
+    def has_print_permission(self, request, object_id=None):
+        return self.has_view_permission(request) and self._order_or_404(request, object_id) is not None
+
+    @action(description="Print (PDF)", url_path="print", permissions=["print"], icon="print")
+    def print_order(self, request, object_id):
+        return printouts.purchase_order_pdf(request, self._order_or_404(request, object_id))
 
     @action(description="Cancel order", url_path="cancel", permissions=["step"], icon="cancel")
     def cancel_order(self, request, object_id):

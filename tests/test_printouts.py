@@ -1,0 +1,91 @@
+"""Printouts: the purchase order PDF (number as text and barcode), product labels; scoped like the order."""
+
+import io
+
+import pytest
+from django.urls import reverse
+from pypdf import PdfReader
+
+from inventory.models import Product
+from tests.factories import ProductFactory, SupplierFactory, UserFactory, grant, ordered_po
+
+pytestmark = pytest.mark.django_db
+
+
+def pdf_text(response) -> str:
+    assert response.status_code == 200, response.status_code
+    assert response["Content-Type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.content))
+    return " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+
+
+@pytest.fixture
+def order(clerk, warehouse_a):
+    hammer = ProductFactory(sku="SKU-HAMMER", name="Claw hammer")
+    nails = ProductFactory(sku="SKU-NAILS", name="Nails <b>100</b>")
+    supplier = SupplierFactory(code="ACME", name="Acme Tools")
+    return ordered_po(clerk, warehouse_a, (hammer, 1200, "2.50"), (nails, 4, "1"), supplier=supplier)
+
+
+def print_url(order) -> str:
+    return reverse("admin:inventory_purchaseorder_print_order", args=[order.pk])
+
+
+def rectangles(response) -> int:
+    page = PdfReader(io.BytesIO(response.content)).pages[0]
+    return page.get_contents().get_data().count(b" re")
+
+
+def test_the_purchase_order_pdf_carries_its_number_supplier_lines_and_total(client, clerk, order, monkeypatch):
+    client.force_login(clerk)
+    change = client.get(reverse("admin:inventory_purchaseorder_change", args=[order.pk]))
+    assert print_url(order) in change.content.decode()  # offered on the order's page
+    response = client.get(print_url(order))
+    assert response["Content-Disposition"] == f'attachment; filename="{order.number}.pdf"'
+    text = pdf_text(response)
+    assert f"Purchase order {order.number}" in text
+    assert "Acme Tools" in text and "SKU-HAMMER" in text and "Claw hammer" in text
+    assert "1200" in text and "3,000.00" in text and "3,004.00" in text  # 1200 × 2.50 + 4 × 1
+    assert "Nails <b>100</b>" in text  # names are printed as written, never as markup
+
+    # The number's barcode is drawn: its bars are rectangles that a blank image in its place does not add.
+    blank = "data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciLz4="
+    monkeypatch.setattr("backoffice.views.printouts.code128", lambda value: blank)
+    without_barcode = client.get(print_url(order))
+    assert rectangles(response) >= rectangles(without_barcode) + 20
+
+
+def test_a_user_of_another_warehouse_cannot_print_the_order(client, order, warehouse_b):
+    other = UserFactory(username="other_clerk")
+    grant(other, "operate_stock", warehouse_b)
+    other.groups.set(order.created_by.groups.all())
+    client.force_login(other)
+    assert client.get(print_url(order)).status_code == 404
+
+
+def test_labels_print_for_the_selected_products_with_their_barcodes(admin_client):
+    ProductFactory(sku="LBL-1", name="Label one", barcode="5012345678900")
+    ProductFactory(sku="LBL-2", name="Label two", barcode=None)
+    ProductFactory(sku="OTHER", name="Not selected")
+    selected = Product.objects.filter(sku__startswith="LBL").values_list("pk", flat=True)
+    response = admin_client.post(
+        reverse("admin:inventory_product_changelist"),
+        {"action": "print_labels", "_selected_action": [str(pk) for pk in selected]},
+    )
+    text = pdf_text(response)
+    assert "LBL-1" in text and "Label one" in text and "5012345678900" in text
+    assert "LBL-2" in text  # no barcode: its SKU is encoded instead
+    assert "OTHER" not in text
+
+
+def test_too_many_labels_are_refused_with_a_way_forward(admin_client, settings, monkeypatch):
+    monkeypatch.setattr("backoffice.views.printouts.MAX_LABELS", 2)
+    for n in range(3):
+        ProductFactory(sku=f"MANY-{n}")
+    response = admin_client.post(
+        reverse("admin:inventory_product_changelist"),
+        {"action": "print_labels", "_selected_action": [str(p.pk) for p in Product.objects.all()]},
+        follow=True,
+    )
+    assert response["Content-Type"].startswith("text/html")
+    assert "a label sheet takes at most 2" in response.content.decode()
