@@ -1,4 +1,4 @@
-"""The command search (Ctrl-K) finds records, not only screens: products, warehouses, suppliers, categories.
+"""The command search (Ctrl-K) finds records, not only screens: products, warehouses, suppliers, categories, POs.
 
 unfold calls `search_records` with the typed term (lowercased) and lists what it returns under the
 screens it matched. Each kind is searched only for users who may view it, warehouses only within the
@@ -11,7 +11,7 @@ from django.urls import reverse
 from unfold.dataclasses import SearchResult
 
 from inventory import access
-from inventory.models import Category, Product, Supplier
+from inventory.models import Category, Product, PurchaseOrder, Supplier
 
 PRODUCTS_SHOWN = 8
 OTHERS_SHOWN = 5
@@ -20,11 +20,10 @@ TRIGRAM = 3  # a trigram index needs three characters; shorter terms match SKUs 
 
 
 def search_records(request, term: str) -> list[SearchResult]:
-    term = term.strip()
+    term, user = term.strip(), request.user
+    results = _purchase_orders(user, term) if user.has_perm("inventory.view_purchaseorder") else []
     if len(term) < MIN_LENGTH:
-        return []
-    user = request.user
-    results = []
+        return results  # a document number may be short ("12"); a name or SKU that short matches everything
     if user.has_perm("inventory.view_product"):
         results += _products(term)
     results += _warehouses(user, term)
@@ -72,6 +71,24 @@ def _warehouses(user, term: str) -> list[SearchResult]:
     return [
         SearchResult(title=str(warehouse), description="Warehouse", link=_stock_link(warehouse), icon="warehouse")
         for warehouse in found.order_by("code")[:OTHERS_SHOWN]
+    ]
+
+
+def _purchase_orders(user, term: str) -> list[SearchResult]:
+    """By number, typed whole ("PO-000123") or as its digits ("123"), within the user's warehouses."""
+    digits = term.upper().removeprefix("PO-").lstrip("0")
+    if not digits.isdigit():
+        return []
+    number = f"PO-{int(digits):06d}"
+    orders = PurchaseOrder.objects.filter(access.scope_q(user, access.VIEW_STOCK), number=number)
+    return [
+        SearchResult(
+            title=f"{order.number} — {order.supplier.name}",
+            description=f"Purchase order to {order.warehouse.code}, {order.get_state_display().lower()}",
+            link=_link(order),
+            icon="shopping_cart",
+        )
+        for order in orders.select_related("supplier", "warehouse")
     ]
 
 

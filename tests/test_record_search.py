@@ -4,7 +4,15 @@ import pytest
 from django.core.cache import cache
 
 from inventory.roles import CLERK
-from tests.factories import CategoryFactory, ProductFactory, SupplierFactory, UserFactory, WarehouseFactory, grant
+from tests.factories import (
+    CategoryFactory,
+    ProductFactory,
+    SuperuserFactory,
+    SupplierFactory,
+    UserFactory,
+    WarehouseFactory,
+    grant,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -70,3 +78,16 @@ def test_a_user_who_may_not_view_products_finds_none(client, catalog):
     client.force_login(UserFactory())
     page = search(client, "hammer")
     assert "HAM-100" not in page and "ACME" not in page
+
+
+def test_a_purchase_order_is_found_by_its_number_within_the_users_warehouses(client, clerk, warehouse_a, warehouse_b):
+    from tests.factories import ordered_po
+
+    mine = ordered_po(clerk, warehouse_a, (ProductFactory(sku="PO-ITEM"), 5, "1"))
+    theirs = ordered_po(SuperuserFactory(), warehouse_b, (ProductFactory(sku="PO-ITEM-2"), 5, "1"))
+    client.force_login(clerk)
+    digits = str(int(mine.number.removeprefix("PO-")))
+    for term in (mine.number.lower(), digits):
+        assert f"/admin/inventory/purchaseorder/{mine.pk}/change/" in search(client, term), term
+    cache.clear()
+    assert theirs.number not in search(client, theirs.number.lower())
