@@ -161,6 +161,8 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
+# The currency money is shown in on screens (ISO code: USD, EUR, GBP…); files carry bare numbers.
+CURRENCY = os.environ.get("CURRENCY", "USD").strip().upper()
 USE_I18N = True
 USE_TZ = True
 

@@ -71,6 +71,7 @@ class Column(fields.Field):
         sort: tuple[str, ...] = (),
         *,
         numeric: bool = False,
+        money: bool = False,
         attribute: str | None = None,
         widget=None,
         readonly: bool = False,
@@ -82,7 +83,8 @@ class Column(fields.Field):
         self.key = key
         self.label = label or key.replace("_", " ")
         self.sort = tuple(sort)
-        self.numeric = numeric
+        self.numeric = numeric or money
+        self.money = money  # shown with the currency on screen; files keep the bare number
         self.required = required
         self.needed_for_new = needed_for_new
         self.unique = unique

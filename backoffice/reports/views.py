@@ -83,7 +83,7 @@ def _report_response(request, admin_site, report_class: type[Report]):
                 request, exporter=report.exporter_name, params=report.params, fmt=fmt, subject=report.title.lower()
             )
     page = report.page(_page_number(request))
-    numeric = [column.numeric for column in report.columns]
+    numeric = [_kind(column) for column in report.columns]
     totals = report.totals() if page.rows else None
     context = {
         **admin_site.each_context(request),
@@ -160,6 +160,11 @@ def _drafted_message(orders: list[PurchaseOrder]) -> str:
 
 def _drafts_url() -> str:
     return reverse("admin:inventory_purchaseorder_changelist") + "?" + urlencode({"state__exact": "draft"})
+
+
+def _kind(column) -> str:
+    """How a column's cells read on screen (backoffice.templatetags.stockroom.readable)."""
+    return "money" if column.money else "number" if column.numeric else ""
 
 
 def _page_number(request) -> int:

@@ -64,7 +64,7 @@ class MovementLedgerReport(Report):
         Column("product", "Product"),
         Column("warehouse", "Warehouse", ("warehouse__code",)),
         Column("quantity", "Quantity", ("quantity",), numeric=True),
-        Column("unit_cost", "Unit cost", ("unit_cost",), numeric=True),
+        Column("unit_cost", "Unit cost", ("unit_cost",), money=True),
         Column("balance_after", "Balance in warehouse", numeric=True),
         Column("reference", "Reference", ("reference",)),
         Column("user", "Posted by", ("created_by__username",)),

@@ -77,8 +77,8 @@ class StockOnHandReport(Report):
         Column("on_hand", "On hand", ("on_hand",), numeric=True),
         Column("reserved", "Reserved", ("reserved",), numeric=True),
         Column("available", "Available", numeric=True),
-        Column("average_cost", "Average cost", ("average_cost",), numeric=True),
-        Column("value", "Value", ("value",), numeric=True),
+        Column("average_cost", "Average cost", ("average_cost",), money=True),
+        Column("value", "Value", ("value",), money=True),
         Column("reorder_point", "Reorder point", ("product__reorder_point",), numeric=True),
     ]
 

@@ -53,7 +53,7 @@ class ValuationReport(Report):
         Column("warehouse", "Warehouse", ("warehouse",)),
         Column("category", "Category", ("category",)),
         Column("quantity", "Quantity", ("quantity",), numeric=True),
-        Column("value", "Value", ("value",), numeric=True),
+        Column("value", "Value", ("value",), money=True),
     ]
 
     def __init__(self, user, params=None):
