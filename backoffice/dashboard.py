@@ -6,6 +6,7 @@ from django import forms
 from django.urls import reverse
 from unfold.widgets import SELECT_CLASSES
 
+from backoffice.templatetags.stockroom import money_text
 from inventory import access
 from inventory.models import Warehouse
 from inventory.replica import replica_reads
@@ -79,7 +80,7 @@ def _kpis(figures, warehouse) -> list[dict]:
     return [
         {
             "title": "Stock value",
-            "value": f"{figures.stock_value:,.2f}",
+            "value": money_text(figures.stock_value),
             "href": stock_link + suffix,
             "footer": "Quantity × moving average cost",
         },

@@ -27,7 +27,7 @@ def test_manager_sees_only_their_warehouse_on_the_dashboard(login, live_server):
     page = login("boss")
     kpis = page.locator("#dashboard-kpis")
     kpis.wait_for()
-    assert kpis.locator(".kpi-value").first.inner_text() == "10.00"
+    assert kpis.locator(".kpi-value").first.inner_text() == "$10.00"
     assert page.locator("#value-by-warehouse").inner_text().strip() == "ALPHA: 10.00"
     options = page.locator("#dashboard-filter select option").all_inner_texts()
     assert any("ALPHA" in option for option in options)
