@@ -18,7 +18,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.http import Http404, HttpResponseRedirect, QueryDict
+from django.http import Http404, HttpResponse, HttpResponseRedirect, QueryDict
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from unfold.widgets import UnfoldAdminFileFieldWidget, UnfoldAdminSelectWidget
@@ -98,9 +98,11 @@ class DataTransferMixin:
         prefix = f"{self.opts.app_label}_{self.opts.model_name}"
         import_view = self.admin_site.admin_view(self.import_view)
         export_view = self.admin_site.admin_view(self.export_view)
+        template_view = self.admin_site.admin_view(self.import_template_view)
         return [
             # import/ and export/ are ours under django-import-export's URL names too, so nothing that
             # reverses the package's names reaches its views (an id-keyed resource that skips our scope).
+            path("import/template/", template_view, name=f"{prefix}_import_template"),
             path("import/", import_view, name=f"{prefix}_import_data"),
             path("import/", import_view, name=f"{prefix}_import"),
             path("export/", export_view, name=f"{prefix}_export_data"),
@@ -225,6 +227,18 @@ class DataTransferMixin:
                 return self._render_preview(request, plan, upload.name, token)
         return self._render_upload(request, form)
 
+    def import_template_view(self, request):
+        """A file to fill in: the import's columns, an example row; the XLSX adds what each column allows."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        resource = RESOURCES[self.import_resource]
+        fmt = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
+        body = resource.template_xlsx() if fmt == "xlsx" else resource.template_csv()
+        content_type = FORMATS[fmt] if fmt == "xlsx" else "text/csv; charset=utf-8"
+        response = HttpResponse(body, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{resource.slug}-template.{fmt}"'
+        return response
+
     def _store_preview(self, request, data: bytes, filename: str, plan, options: dict) -> str:
         token = secrets.token_urlsafe(16)
         suffix = PurePath(filename).suffix.lower()[:8]
@@ -336,6 +350,8 @@ class DataTransferMixin:
             "title": f"Import {resource.title}",
             "resource": resource,
             "columns": resource.import_columns,
+            "guide": resource.guide(),
+            "template_url": reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_import_template"),
             "changelist_url": self._changelist_url(),
             **extra,
         }

@@ -7,8 +7,11 @@ its fields (our `Column`s), widgets and `import_id_fields`. `get_queryset` stays
 for the records an import may find.
 """
 
+import csv
+import io
 from typing import Any, ClassVar
 
+import openpyxl
 from django.conf import settings
 from django.db import models
 from import_export import resources
@@ -88,6 +91,43 @@ class StockroomResource(resources.ModelResource):
     @property
     def import_columns(self) -> list[Column]:
         return [] if self.export_only else [column for column in self.columns if not column.readonly]
+
+    # One realistic row for the downloadable template, by column key.
+    example: dict[str, str] = {}
+
+    def guide(self) -> list[dict]:
+        """Each import column: its name, whether a file must have it, what it may hold."""
+        return [
+            {"name": column.key, "required": column.required, "allowed": column.widget.describe()}
+            for column in self.import_columns
+        ]
+
+    def template_rows(self) -> list[list[str]]:
+        """A file to start from: the header and one example row (imported as it stands if left in)."""
+        return [
+            [column.key for column in self.import_columns],
+            [self.example.get(column.key, "") for column in self.import_columns],
+        ]
+
+    def template_csv(self) -> bytes:
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\r\n").writerows(self.template_rows())
+        return out.getvalue().encode("utf-8-sig")  # the BOM makes Excel read it as UTF-8
+
+    def template_xlsx(self) -> bytes:
+        """The same rows on the first sheet (the one imported) and what each column allows on a second."""
+        workbook = openpyxl.Workbook()
+        sheet = workbook.active
+        sheet.title = self.title[:31]
+        for row in self.template_rows():
+            sheet.append(row)
+        guide = workbook.create_sheet("Columns")
+        guide.append(["column", "required", "allowed values"])
+        for column in self.guide():
+            guide.append([column["name"], "yes" if column["required"] else "no", column["allowed"]])
+        out = io.BytesIO()
+        workbook.save(out)
+        return out.getvalue()
 
     @property
     def key_columns(self) -> list[str]:

@@ -26,6 +26,19 @@ from inventory.models import Category, Product, PurchaseOrder, StockLevel, Stock
 
 class ProductResource(CatalogResource):
     slug, title = "products", "products"
+    example = {
+        "sku": "SKU-0001",
+        "name": "Claw hammer 16 oz",
+        "category": "Tools/Hand tools",
+        "supplier": "SUP-001",
+        "unit": "ea",
+        "barcode": "5012345678900",
+        "cost_price": "7.50",
+        "sale_price": "12.90",
+        "reorder_point": "10",
+        "reorder_quantity": "50",
+        "active": "yes",
+    }
 
     sku = Column("sku", "SKU", widget=Text(64, upper=True), required=True)
     name = Column("name", widget=Text(200), required=True, needed_for_new=True)
@@ -73,6 +86,7 @@ class ProductResource(CatalogResource):
 
 class CategoryResource(CategoryImport):
     slug, title = "categories", "categories"
+    example = {"path": "Tools/Hand tools"}
 
     path = Column("path", "category path", widget=Text(500), required=True)
 
@@ -84,6 +98,15 @@ class CategoryResource(CategoryImport):
 
 class SupplierResource(CatalogResource):
     slug, title = "suppliers", "suppliers"
+    example = {
+        "code": "SUP-001",
+        "name": "Acme Supplies",
+        "contact_name": "Jo Smith",
+        "email": "orders@acme.example",
+        "phone": "+44 20 7946 0000",
+        "lead_time_days": "7",
+        "active": "yes",
+    }
 
     code = Column("code", widget=Text(32, upper=True), required=True)
     name = Column("name", widget=Text(200), required=True, needed_for_new=True)
@@ -101,6 +124,7 @@ class SupplierResource(CatalogResource):
 
 class WarehouseResource(CatalogResource):
     slug, title = "warehouses", "warehouses"
+    example = {"code": "MAIN", "name": "Main warehouse", "address": "1 Dock Road, Leeds", "active": "yes"}
     # Updating a warehouse is managing it: the importing user needs manage_stock there.
     scope_permission = access.MANAGE_STOCK
 
@@ -119,6 +143,7 @@ class StockCountResource(CountImport):
     """Counted quantities per SKU and warehouse; imported as adjustments for the difference."""
 
     slug, title = "stock_counts", "stock counts"
+    example = {"sku": "SKU-0001", "warehouse": "MAIN", "counted": "12"}
     seconds_per_row = 0.05  # measured 0.027: one set_count per row (lock, adjust, ledger line, history)
 
     sku = Column("sku", "SKU", attribute="product__sku", widget=Text(64, upper=True), required=True)

@@ -27,6 +27,10 @@ class Cell(widgets.Widget):
     def clean(self, value: Any, row=None, **kwargs) -> Any:
         return cells.text(value)
 
+    def describe(self) -> str:
+        """What a cell may hold, as the import page and its template file say it."""
+        return "text"
+
 
 class Text(Cell):
     """Text of at most `max_length` characters, upper-cased for codes."""
@@ -45,6 +49,9 @@ class Text(Cell):
             return None
         return result.upper() if self.upper else result
 
+    def describe(self) -> str:
+        return f"text, at most {self.max_length:,} characters" + (" (read in capitals)" if self.upper else "")
+
 
 class CategoryPath(Text):
     """A category path with the spaces around each name trimmed ("Tools / Hand tools" → "Tools/Hand tools")."""
@@ -55,6 +62,9 @@ class CategoryPath(Text):
     def clean(self, value: Any, row=None, **kwargs) -> str:
         raw = super().clean(value)
         return "/".join(part.strip() for part in raw.split("/")) if raw else raw
+
+    def describe(self) -> str:
+        return "a category path, names separated by / (Tools/Hand tools)"
 
 
 class Number(Cell):
@@ -73,6 +83,9 @@ class Number(Cell):
     def clean(self, value: Any, row=None, **kwargs) -> Decimal | None:
         bound = self.bound
         return cells.decimal(value, places=bound.places, maximum=bound.maximum, noun=bound.noun)
+
+    def describe(self) -> str:
+        return f"a number up to {self.bound.maximum:,} with at most {self.bound.places} decimals (a . or ,)"
 
 
 class Quantity(Number):
@@ -93,6 +106,9 @@ class WholeNumber(Number):
     def clean(self, value: Any, row=None, **kwargs) -> int | None:
         return cells.integer(value, maximum=self.maximum, noun=self.noun)
 
+    def describe(self) -> str:
+        return f"a whole number from 0 to {self.maximum:,}"
+
 
 class YesNo(Cell):
     """yes/no, true/false, 1/0; empty leaves the stored value."""
@@ -102,10 +118,16 @@ class YesNo(Cell):
     def clean(self, value: Any, row=None, **kwargs) -> bool | None:
         return cells.boolean(value)
 
+    def describe(self) -> str:
+        return "yes or no (true/false, 1/0); empty keeps what is stored"
+
 
 class Email(Cell):
     def clean(self, value: Any, row=None, **kwargs) -> str:
         return cells.email(value)
+
+    def describe(self) -> str:
+        return "an e-mail address"
 
 
 class Moment(Cell):
@@ -130,6 +152,9 @@ class Unit(Cell):
             raise cells.CellError(f"“{cells.text(value)}” is not a unit; use one of {', '.join(UnitOfMeasure.values)}.")
         return UNIT_BY_WORD[raw]
 
+    def describe(self) -> str:
+        return "one of " + ", ".join(f"{choice.value} ({choice.label.lower()})" for choice in UnitOfMeasure)
+
 
 class NaturalKey(widgets.ForeignKeyWidget):
     """A reference by natural key (a category path, a supplier code), looked up in bulk, never one by one.
@@ -153,3 +178,6 @@ class NaturalKey(widgets.ForeignKeyWidget):
 
     def missing_message(self, key: str) -> str:
         return self.missing.format(key=key)
+
+    def describe(self) -> str:
+        return f"{self.cell.describe()}, naming an existing {self.model._meta.verbose_name}"
