@@ -24,6 +24,7 @@ from django.urls import path, reverse
 from unfold.widgets import UnfoldAdminFileFieldWidget, UnfoldAdminSelectWidget
 
 from backoffice.exports import export_response
+from backoffice.import_changes import ROWS_SHOWN, change_table
 from inventory.exports import EXPORTERS, FORMATS
 from inventory.imports import (
     EXPORT_RESOURCE_FOR_MODEL,
@@ -373,6 +374,8 @@ class DataTransferMixin:
             filename=filename,
             token=token,
             error_table=table,
+            change_table=change_table(plan, self.model) if plan.is_valid else None,
+            change_rows_shown=ROWS_SHOWN,
             more_errors=max(0, len(plan.errors) - len(errors)),
             background=runs_in_background(self.import_resource, plan.total),
         )
