@@ -430,3 +430,10 @@ def test_reorder_suggestions_offer_no_filter_that_changes_nothing(admin_client, 
     on_hand = admin_client.get(reverse("admin:report_stock_on_hand")).content.decode()
     assert "Only at or below reorder point" not in suggestions
     assert "Only at or below reorder point" in on_hand
+
+
+@pytest.mark.parametrize("name", ["stock_on_hand", "reorder_suggestions", "stock_valuation", "movement_ledger"])
+def test_every_report_page_renders_its_rows(admin_client, stock, name):
+    rows, response = page_rows(admin_client, name, as_of=(timezone.localdate() - timedelta(days=1)).isoformat())
+    assert rows, name
+    assert b'class="report-row"' in response.content
