@@ -6,6 +6,7 @@ from django import forms
 from django.urls import reverse
 from unfold.widgets import SELECT_CLASSES
 
+from backoffice.home import work_home
 from backoffice.templatetags.stockroom import money_text
 from inventory import access
 from inventory.models import Warehouse
@@ -31,6 +32,7 @@ class DashboardFilterForm(ReportFilterForm):
 def dashboard_callback(request, context: dict) -> dict:
     """Fill the dashboard context for the viewer's warehouses (or the one chosen)."""
     user = request.user
+    context = {**context, "home": work_home(user)}
     if not user.has_perm(VIEW_PERMISSION):
         return {**context, "dashboard": {"state": "no_reports"}}
     if not access.warehouses_for(user, access.VIEW_STOCK).exists():

@@ -22,7 +22,8 @@ def post_movement(model_admin, request: HttpRequest) -> HttpResponse:
     """The posting screen: a receipt, issue, transfer or adjustment; a repeated submission posts nothing."""
     if not model_admin.has_add_permission(request):
         raise PermissionDenied
-    form = PostMovementForm(request.POST or None, user=request.user, admin_site=model_admin.admin_site)
+    initial = {"kind": request.GET["kind"]} if request.GET.get("kind") else None  # from a start-page action
+    form = PostMovementForm(request.POST or None, initial=initial, user=request.user, admin_site=model_admin.admin_site)
     if request.method == "POST" and form.is_valid():
         posted = _post_once(model_admin, request, form)
         if posted is not None:
