@@ -3,6 +3,7 @@
 import json
 
 from django import forms
+from django.conf import settings
 from django.urls import reverse
 from unfold.widgets import SELECT_CLASSES
 
@@ -44,6 +45,8 @@ def dashboard_callback(request, context: dict) -> dict:
     warehouse = form.cleaned_data.get("warehouse") if form.is_bound else None
     with replica_reads():  # the dashboard only reads: from the replica when there is one
         figures = dashboard_figures(user, warehouse)
+    by_category = bool(figures.value_by_category)
+    values = figures.value_by_category or figures.value_by_warehouse
     return {
         **context,
         "dashboard": {
@@ -52,17 +55,20 @@ def dashboard_callback(request, context: dict) -> dict:
             "warehouse": warehouse,
             "figures": figures,
             "kpis": _kpis(figures, warehouse),
+            "value_chart_title": "Stock value by category" if by_category else "Stock value by warehouse",
             "value_chart": _chart(
-                [code for code, _ in figures.value_by_warehouse],
-                [("Stock value", [float(value) for _, value in figures.value_by_warehouse], "primary")],
+                [label for label, _ in values],
+                [(f"Stock value ({settings.CURRENCY})", [float(value) for _, value in values], "primary")],
             ),
+            "value_chart_options": _chart_options(f"Value ({settings.CURRENCY})", legend=False),
             "movement_chart": _chart(
                 [day.strftime("%d %b") for day in figures.days],
                 [
-                    ("Received (units)", [float(units) for units in figures.received_per_day], "primary"),
-                    ("Issued (units)", [float(units) for units in figures.issued_per_day], "base"),
+                    ("Received", [float(units) for units in figures.received_per_day], "primary"),
+                    ("Issued", [float(units) for units in figures.issued_per_day], "base"),
                 ],
             ),
+            "movement_chart_options": _chart_options("Units", legend=True),
             "top_issued": {
                 "headers": ["SKU", "Product", "Issued (units)"],
                 "rows": [[sku, name, units] for sku, name, units in figures.top_issued],
@@ -111,6 +117,31 @@ def _kpis(figures, warehouse) -> list[dict]:
             "footer": f"{format_quantity(figures.units_on_order)} units still on order",
         },
     ]
+
+
+def _chart_options(axis: str, *, legend: bool) -> str:
+    """Chart.js options: a titled value axis with its figures, a legend when there are several series, tooltips.
+
+    unfold's defaults hide the value axis and the legend; a chart without them cannot be read.
+    """
+    return json.dumps(
+        {
+            "responsive": True,
+            "plugins": {
+                "legend": {"display": legend, "position": "top", "align": "end"},
+                "tooltip": {"enabled": True, "mode": "index", "intersect": False},
+            },
+            "scales": {
+                "x": {"ticks": {"display": True, "maxTicksLimit": 10}, "grid": {"display": False}},
+                "y": {
+                    "beginAtZero": True,
+                    "ticks": {"display": True},
+                    "title": {"display": True, "text": axis},
+                    "grid": {"display": True},
+                },
+            },
+        }
+    )
 
 
 def _chart(labels: list[str], series: list[tuple[str, list[float], str]]) -> str:

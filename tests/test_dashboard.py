@@ -134,3 +134,32 @@ def test_group_granted_viewer_sees_their_group_warehouse(client, activity):
     client.force_login(user)
     figures = client.get(reverse("admin:index")).context["dashboard"]["figures"]
     assert figures.stock_value == Decimal("0.00") and figures.value_by_warehouse == []
+
+
+def test_charts_have_a_titled_value_axis_a_legend_and_a_one_warehouse_view_by_category(client, superuser):
+    import json as json_module
+
+    from inventory.models import Warehouse
+    from inventory.roles import REPORT_VIEWER
+    from tests.factories import CategoryFactory, ProductFactory, UserFactory, grant
+
+    only = Warehouse.objects.create(code="ONLY", name="Only one")
+    paint, tools = CategoryFactory(name="Paint"), CategoryFactory(name="Tools")
+    for sku, category, cost in (("P-1", paint, "3"), ("T-1", tools, "9")):
+        services.receive(
+            user=superuser,
+            product=ProductFactory(sku=sku, category=category),
+            warehouse=only,
+            quantity=10,
+            unit_cost=cost,
+        )
+    viewer = UserFactory(roles=[REPORT_VIEWER])
+    grant(viewer, "view_stock", only)
+    client.force_login(viewer)
+    dashboard = client.get("/admin/").context["dashboard"]
+    assert dashboard["value_chart_title"] == "Stock value by category"
+    assert json_module.loads(dashboard["value_chart"])["labels"] == ["Tools", "Paint"]  # largest first
+    movement = json_module.loads(dashboard["movement_chart_options"])
+    assert movement["plugins"]["legend"]["display"] is True
+    assert movement["scales"]["y"]["title"]["text"] == "Units" and movement["scales"]["y"]["ticks"]["display"]
+    assert json_module.loads(dashboard["value_chart_options"])["scales"]["y"]["title"]["text"] == "Value (USD)"

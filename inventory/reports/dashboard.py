@@ -45,6 +45,8 @@ class DashboardFigures:
     open_purchase_orders: int = 0
     units_on_order: Decimal = Decimal("0.000")
     value_by_warehouse: list[tuple[str, Decimal]] = field(default_factory=list)
+    # For one warehouse a chart by warehouse is a single bar: its value by top category instead.
+    value_by_category: list[tuple[str, Decimal]] = field(default_factory=list)
     days: list[date] = field(default_factory=list)
     received_per_day: list[Decimal] = field(default_factory=list)
     issued_per_day: list[Decimal] = field(default_factory=list)
@@ -105,6 +107,21 @@ def _stock(figures: DashboardFigures, scope: Q) -> None:
     figures.value_by_warehouse = sorted(((codes[pk], money(value)) for pk, value in rows), key=lambda item: item[0])
     figures.stock_value = sum((value for _, value in figures.value_by_warehouse), money(0))
     figures.below_reorder_point = at_or_below_reorder_point(levels).count()
+    if len(rows) == 1:
+        figures.value_by_category = _value_by_category(levels)
+
+
+TOP_CATEGORIES = 8
+
+
+def _value_by_category(levels) -> list[tuple[str, Decimal]]:
+    """The largest categories by value, the rest summed as "Other", largest first."""
+    rows = levels.values("product__category__path").annotate(value=Sum(VALUE)).order_by("-value")
+    ranked = [(path, money(value)) for path, value in rows.values_list("product__category__path", "value") if value]
+    top, rest = ranked[:TOP_CATEGORIES], ranked[TOP_CATEGORIES:]
+    if rest:
+        top.append(("Other", sum((value for _, value in rest), money(0))))
+    return top
 
 
 def _purchasing(figures: DashboardFigures, ids) -> None:
