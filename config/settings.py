@@ -164,6 +164,8 @@ TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 # The currency money is shown in on screens (ISO code: USD, EUR, GBP…); files carry bare numbers.
 CURRENCY = os.environ.get("CURRENCY", "USD").strip().upper()
 USE_I18N = True
+# Our own date and time formats (config/formats): every time on a screen says its time zone.
+FORMAT_MODULE_PATH = ["config.formats"]
 USE_TZ = True
 
 STATIC_URL = "static/"
