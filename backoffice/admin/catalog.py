@@ -2,7 +2,10 @@
 
 from django.contrib import admin
 from django.db.models import Count, Exists, OuterRef, Q
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from unfold.admin import TabularInline
+from unfold.decorators import action
 
 from backoffice.admin.bases import StockroomModelAdmin
 from backoffice.admin.history import deactivate_selected
@@ -78,6 +81,7 @@ class ProductAdmin(DataTransferMixin, StockroomModelAdmin):
     list_select_related = ["category", "default_supplier"]
     inlines = [StockLevelInline, ProductOrderLineInline]
     actions = [*DataTransferMixin.actions, deactivate_selected, "print_labels"]
+    actions_detail = ["open_movements", "open_stock"]
     fieldsets = [
         (None, {"fields": ["sku", "name", "category", "default_supplier", "unit", "barcode", "is_active"]}),
         (
@@ -104,6 +108,20 @@ class ProductAdmin(DataTransferMixin, StockroomModelAdmin):
         return inlines
 
     delete_selected_confirmation_template = "backoffice/catalog/product_delete_selected_confirmation.html"
+
+    def has_stock_view_permission(self, request, object_id=None):
+        return request.user.has_perm("inventory.view_stocklevel") and access.has_any_warehouse(request.user)
+
+    @action(description="Movements", url_path="movements", permissions=["stock_view"], icon="receipt_long")
+    def open_movements(self, request, object_id):
+        """The ledger of this product, in the warehouses the user may see."""
+        url = reverse("admin:inventory_stockmovement_changelist")
+        return HttpResponseRedirect(f"{url}?product__id__exact={int(object_id)}")
+
+    @action(description="Stock per warehouse", url_path="stock", permissions=["stock_view"], icon="warehouse")
+    def open_stock(self, request, object_id):
+        url = reverse("admin:inventory_stocklevel_changelist")
+        return HttpResponseRedirect(f"{url}?product__id__exact={int(object_id)}")
 
     @admin.action(description="Print labels of selected products (PDF)", permissions=["view"])
     def print_labels(self, request, queryset):

@@ -59,6 +59,7 @@ def samples(django_db_setup, django_db_blocker):
         "barcode": barcode or product.sku,
         "reference": reference or "none",
         "no match": "zz-nothing-like-this",
+        "product id": product.pk,
     }
 
 
@@ -80,6 +81,9 @@ def screens(samples) -> dict[str, str]:
     found["ledger: filter warehouse"] = f"{ledger}?warehouse__id__exact=10"
     found["ledger: filter date (past 7 days)"] = f"{ledger}?created_at__gte=LAST7"
     found["stock levels: filter warehouse"] = f"{stock}?warehouse__id__exact=10"
+    # The product page's "Movements" and "Stock per warehouse" links.
+    found["ledger: one product's movements"] = f"{ledger}?product__id__exact={samples['product id']}"
+    found["stock levels: one product's stock"] = f"{stock}?product__id__exact={samples['product id']}"
     found["products: filter unit"] = f"{products}?unit__exact=kg"
     found.update(sorted_screens())
     found["audit log"] = "/admin/audit/"
