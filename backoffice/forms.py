@@ -120,7 +120,7 @@ class PostMovementForm(SubmittedOnce):
         )
         make_safe(product.widget)
         product.queryset = product.queryset  # re-binds the new widget's choices
-        operable = access.warehouses_for(user, access.OPERATE_STOCK).filter(is_active=True)
+        operable = access.warehouses_for(user, access.OPERATE_STOCK).holding().filter(is_active=True)
         self.fields["warehouse"].queryset = operable
         self.fields["destination"].queryset = operable
 
