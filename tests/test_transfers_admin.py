@@ -197,3 +197,17 @@ def test_transit_warehouse_is_not_offered_where_stock_is_posted(client, superuse
 
     choices = list(response.context["adminform"].form.fields["source"].queryset)
     assert transit not in choices and warehouse_b in choices
+
+
+def test_stock_levels_show_what_is_in_transit_to_the_destination_and_only_there(
+    client, shipper, receiver, shipped, warehouse_b
+):
+    stock_levels = reverse("admin:inventory_stocklevel_changelist")
+
+    seen_at_destination = as_user(client, receiver).get(stock_levels)
+    seen_at_source = as_user(client, shipper).get(stock_levels)
+
+    transit = Warehouse.objects.get(transit_for=warehouse_b)
+    assert [level.warehouse for level in seen_at_destination.context["cl"].result_list] == [transit]
+    assert "In transit to B" in text(seen_at_destination)
+    assert transit not in [level.warehouse for level in seen_at_source.context["cl"].result_list]
