@@ -4,7 +4,7 @@ import time
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from inventory.models import (
     AuditEntry,
@@ -304,6 +304,21 @@ def test_verify_ledger_passes_with_stock_in_transit(order, shipper):
     ship(shipper, order)
 
     call_command("verify_ledger")
+
+
+def test_verify_ledger_flags_transit_stock_no_transfer_order_accounts_for(order, shipper, superuser, warehouse_b):
+    ship(shipper, order)
+    # A posting into transit that no transfer order made, as a forged or buggy write would.
+    hammer = order.lines.get(product__sku="SKU-HAMMER").product
+    stock.post_legs(
+        [stock.Leg(MovementKind.RECEIPT, hammer, transit(warehouse_b), Decimal(1), Decimal(1))],
+        user=superuser,
+        reference="FORGED",
+        reason="",
+    )
+
+    with pytest.raises(CommandError, match="Ledger does not verify"):
+        call_command("verify_ledger")
 
 
 def test_history_of_the_order_and_its_lines_is_filed_under_the_destination(order, shipper, warehouse_b):
