@@ -531,3 +531,15 @@ def test_purchase_order_export_holds_no_order_of_other_warehouse(scoped, world):
     rows = [list(row) for row in table.rows]
     assert table.total == 1 and [row[0] for row in rows] == [own.number]
     assert not any(other.number in str(cell) for row in rows for cell in row)
+
+
+def test_transfer_order_export_holds_no_order_of_other_warehouse(scoped, world):
+    from inventory.exports import EXPORTERS
+
+    own, other = world["transferorder"]
+
+    table = EXPORTERS["changelist"](scoped, {"model": "inventory.transferorder"})
+
+    rows = [list(row) for row in table.rows]
+    assert table.total == 1 and [row[0] for row in rows] == [own.number]
+    assert not any(other.number in str(cell) for row in rows for cell in row)

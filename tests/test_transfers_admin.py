@@ -211,3 +211,40 @@ def test_stock_levels_show_what_is_in_transit_to_the_destination_and_only_there(
     assert [level.warehouse for level in seen_at_destination.context["cl"].result_list] == [transit]
     assert "In transit to B" in text(seen_at_destination)
     assert transit not in [level.warehouse for level in seen_at_source.context["cl"].result_list]
+
+
+def csv_rows(response) -> list[dict]:
+    import csv
+    import io
+
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.DictReader(io.StringIO(body)))
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def test_transfer_export_has_natural_keys_and_only_orders_of_own_warehouses(
+    media, client, superuser, order, warehouse_a, hammer
+):
+    from inventory.roles import MANAGER
+
+    elsewhere = WarehouseFactory(code="C", name="Charlie")
+    far = WarehouseFactory(code="D", name="Delta")
+    stock.receive(user=superuser, product=hammer, warehouse=elsewhere, quantity=1, unit_cost=1)
+    other = transfers.create_order(user=superuser, source=elsewhere, warehouse=far, lines=[(hammer, 1)])
+    manager = UserFactory(username="manager_a", roles=[MANAGER])
+    grant(manager, "manage_stock", warehouse_a)
+
+    rows = csv_rows(as_user(client, manager).get(url("changelist") + "export/?format=csv"))
+
+    assert [(row["number"], row["source"], row["destination"], row["state"]) for row in rows] == [
+        (order.number, "A", "B", "draft")
+    ]
+    assert other.number not in str(rows)
+
+
+def test_clerk_without_export_permission_cannot_export_transfers(media, client, shipper, order):
+    assert as_user(client, shipper).get(url("changelist") + "export/?format=csv").status_code == 403

@@ -15,6 +15,7 @@ from unfold.admin import TabularInline
 from unfold.decorators import action
 
 from backoffice.admin.bases import StockroomModelAdmin
+from backoffice.admin.imports import DataTransferMixin
 from backoffice.views import transfers as views
 from inventory import access
 from inventory.models import TransferOrder, TransferOrderLine, TransferOrderState
@@ -81,7 +82,7 @@ class TransferOrderLineInline(TabularInline):
 
 
 @admin.register(TransferOrder)
-class TransferOrderAdmin(StockroomModelAdmin):
+class TransferOrderAdmin(DataTransferMixin, StockroomModelAdmin):
     scope_field = "warehouse"
     also_scoped_by = ("source",)
     list_display = ["number", "source", "warehouse", "state", "created_at"]
