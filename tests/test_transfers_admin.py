@@ -248,3 +248,22 @@ def test_transfer_export_has_natural_keys_and_only_orders_of_own_warehouses(
 
 def test_clerk_without_export_permission_cannot_export_transfers(media, client, shipper, order):
     assert as_user(client, shipper).get(url("changelist") + "export/?format=csv").status_code == 403
+
+
+def test_product_page_lists_its_transfer_orders_from_or_to_the_users_warehouses_only(
+    client, superuser, shipper, order, hammer
+):
+    elsewhere, far = WarehouseFactory(code="C", name="Charlie"), WarehouseFactory(code="D", name="Delta")
+    other = transfers.create_order(user=superuser, source=elsewhere, warehouse=far, lines=[(hammer, 1)])
+
+    response = as_user(client, shipper).get(reverse("admin:inventory_product_change", args=[hammer.pk]))
+
+    inline = next(
+        formset
+        for formset in response.context["inline_admin_formsets"]
+        if formset.opts.verbose_name_plural == "transfer orders"
+    )
+    assert [form.original.order for form in inline] == [order]
+    page = response.content.decode()
+    assert url("change", order.pk) in page
+    assert other.number not in page

@@ -11,6 +11,8 @@ read-only and offers the next steps to the side that may take them.
 from django import forms
 from django.contrib import admin
 from django.http import Http404
+from django.urls import reverse
+from django.utils.html import format_html
 from unfold.admin import TabularInline
 from unfold.decorators import action
 
@@ -79,6 +81,56 @@ class TransferOrderLineInline(TabularInline):
     @admin.display(description="in transit")
     def quantity_in_transit(self, line):
         return line.product.format_quantity(line.quantity_in_transit) if line.pk else "—"
+
+
+class ProductTransferLineInline(TabularInline):
+    """On the product page: the transfer order lines for it from or to the user's warehouses, newest first."""
+
+    model = TransferOrderLine
+    verbose_name_plural = "transfer orders"
+    fields = ["order_link", "source", "destination", "state", "quantity", "quantity_in_transit"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    tab = True
+    per_page = 20
+
+    def get_queryset(self, request):
+        user = request.user
+        seen = access.scope_q(user, access.VIEW_STOCK, "order__warehouse") | access.scope_q(
+            user, access.VIEW_STOCK, "order__source"
+        )
+        lines = super().get_queryset(request).filter(seen).with_progress()
+        return lines.select_related("order__source", "order__warehouse", "product").order_by(
+            "-order__created_at", "-pk"
+        )
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="transfer order")
+    def order_link(self, line):
+        url = reverse("admin:inventory_transferorder_change", args=[line.order_id])
+        return format_html('<a href="{}">{}</a>', url, line.order.number)
+
+    @admin.display(description="source")
+    def source(self, line):
+        return line.order.source.code
+
+    @admin.display(description="destination")
+    def destination(self, line):
+        return line.order.warehouse.code
+
+    @admin.display(description="state")
+    def state(self, line):
+        return line.order.get_state_display()
+
+    @admin.display(description="in transit")
+    def quantity_in_transit(self, line):
+        return line.product.format_quantity(line.quantity_in_transit)
 
 
 @admin.register(TransferOrder)
