@@ -365,3 +365,29 @@ def test_two_clerks_receiving_the_same_transfer_at_once_cannot_over_receive(monk
     assert StockLevel.objects.get(product=product, warehouse=destination).on_hand == 6
     assert TransferOrder.objects.get(pk=order.pk).state == TransferOrderState.PARTIALLY_RECEIVED
     call_command("verify_ledger")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_same_shipment_submitted_twice_at_once_ships_once():
+    user = SuperuserFactory()
+    source, destination = WarehouseFactory(code="SRC"), WarehouseFactory(code="DST")
+    product = ProductFactory(sku="SKU-TWICE")
+    stock.receive(user=user, product=product, warehouse=source, quantity=10, unit_cost=1)
+    order = transfers.create_order(user=user, source=source, warehouse=destination, lines=[(product, 6)])
+    key = new_submission_key()
+    outcomes: list[str] = []
+
+    def worker():
+        try:
+            transfers.ship(user=user, order=order, submission_key=key)
+            outcomes.append("shipped")
+        except AlreadySubmitted:
+            outcomes.append("repeat")
+
+    run_at_once(worker)
+
+    assert sorted(outcomes) == ["repeat", "shipped"]
+    assert StockLevel.objects.get(product=product, warehouse=source).on_hand == 4
+    assert StockLevel.objects.get(product=product, warehouse=transit(destination)).on_hand == 6
+    call_command("verify_ledger")
