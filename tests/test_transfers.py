@@ -391,3 +391,14 @@ def test_the_same_shipment_submitted_twice_at_once_ships_once():
     assert StockLevel.objects.get(product=product, warehouse=source).on_hand == 4
     assert StockLevel.objects.get(product=product, warehouse=transit(destination)).on_hand == 6
     call_command("verify_ledger")
+
+
+def test_a_transit_warehouse_takes_no_grants(order, shipper, superuser, receiver, warehouse_b):
+    from inventory.services.access import grant_warehouse_permission
+
+    ship(shipper, order)
+
+    with pytest.raises(DomainError, match="grant access to its destination instead"):
+        grant_warehouse_permission(
+            actor=superuser, permission="operate_stock", warehouses=[transit(warehouse_b)], users=[receiver]
+        )
