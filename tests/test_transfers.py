@@ -402,3 +402,30 @@ def test_a_transit_warehouse_takes_no_grants(order, shipper, superuser, receiver
         grant_warehouse_permission(
             actor=superuser, permission="operate_stock", warehouses=[transit(warehouse_b)], users=[receiver]
         )
+
+
+def test_stock_on_hand_report_shows_the_destination_what_is_in_transit_to_it(order, shipper, receiver, warehouse_b):
+    from inventory.reports import StockOnHandReport
+
+    ship(shipper, order)
+
+    rows = StockOnHandReport(receiver, {}).page().rows
+
+    assert sorted((row[0], row[3], row[4]) for row in rows) == [
+        ("SKU-HAMMER", "TRANSIT-B", Decimal("10.000")),
+        ("SKU-NAILS", "TRANSIT-B", Decimal("4.000")),
+    ]
+    assert {row[3] for row in StockOnHandReport(shipper, {}).page().rows} == {"A"}
+
+
+def test_the_posting_form_offers_no_transit_warehouse(order, shipper, superuser, warehouse_b):
+    from django.contrib import admin
+
+    from backoffice.forms import PostMovementForm
+
+    ship(shipper, order)
+
+    form = PostMovementForm(user=superuser, admin_site=admin.site)
+
+    assert transit(warehouse_b) not in form.fields["warehouse"].queryset
+    assert transit(warehouse_b) not in form.fields["destination"].queryset
