@@ -267,3 +267,15 @@ def test_product_page_lists_its_transfer_orders_from_or_to_the_users_warehouses_
     page = response.content.decode()
     assert url("change", order.pk) in page
     assert other.number not in page
+
+
+def test_a_transit_warehouse_opens_read_only_in_the_warehouse_admin(client, superuser, shipped, warehouse_b):
+    transit = Warehouse.objects.get(transit_for=warehouse_b)
+    page = reverse("admin:inventory_warehouse_change", args=[transit.pk])
+
+    client = as_user(client, superuser)
+    client.post(page, {"code": "RENAMED", "name": "Renamed", "address": "", "is_active": "on"})
+
+    transit.refresh_from_db()
+    assert client.get(page).status_code == 200
+    assert transit.code == "TRANSIT-B"
