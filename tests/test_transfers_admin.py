@@ -171,11 +171,21 @@ def test_source_clerk_is_not_offered_receive_and_destination_clerk_is_not_offere
     assert as_user(client, shipper).get(url("receive_order", order.pk)).status_code == 403
 
 
-def test_each_side_sees_the_order_on_its_change_page(client, shipper, receiver, shipped):
-    for user in (shipper, receiver):
-        response = as_user(client, user).get(url("change", shipped.pk))
+def test_each_side_sees_the_order_on_its_change_page_with_only_its_own_steps(client, shipper, receiver, shipped):
+    pages = {user: as_user(client, user).get(url("change", shipped.pk)) for user in (shipper, receiver)}
+
+    for response in pages.values():
         assert response.status_code == 200
         assert shipped.number in text(response)
+    receive_link, close_link = url("receive_order", shipped.pk), url("close_short", shipped.pk)
+    assert receive_link in pages[receiver].content.decode() and close_link in pages[receiver].content.decode()
+    assert receive_link not in pages[shipper].content.decode() and close_link not in pages[shipper].content.decode()
+
+
+def test_the_source_clerk_is_offered_ship_on_a_draft(client, shipper, order):
+    page = as_user(client, shipper).get(url("change", order.pk)).content.decode()
+
+    assert url("ship_order", order.pk) in page and url("cancel_order", order.pk) in page
 
 
 def test_a_user_of_a_third_warehouse_gets_404_everywhere(client, shipped):
