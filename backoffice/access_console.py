@@ -37,7 +37,9 @@ class BulkAccessForm(forms.Form):
         "revoking takes that permission away, with any stronger one that implies it.",
     )
     warehouses = forms.ModelMultipleChoiceField(
-        queryset=Warehouse.objects.order_by("code"), widget=UnfoldAdminCheckboxSelectMultipleWidget
+        # Transit warehouses take no grants: whoever sees a destination sees what is in transit to it.
+        queryset=Warehouse.objects.holding().order_by("code"),
+        widget=UnfoldAdminCheckboxSelectMultipleWidget,
     )
     users = forms.ModelMultipleChoiceField(
         queryset=User.objects.filter(is_active=True, is_superuser=False).order_by("username"),
@@ -109,7 +111,7 @@ def _outcome(data: dict, changed: int) -> str:
 
 
 def _matrix() -> dict:
-    warehouses = list(Warehouse.objects.order_by("code"))
+    warehouses = list(Warehouse.objects.holding().order_by("code"))
     users = list(User.objects.filter(is_active=True).order_by("username").prefetch_related("groups"))
     groups = list(Group.objects.order_by("name"))
     levels = access.grant_levels(users=users, groups=groups)

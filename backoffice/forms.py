@@ -120,7 +120,7 @@ class PostMovementForm(SubmittedOnce):
         )
         make_safe(product.widget)
         product.queryset = product.queryset  # re-binds the new widget's choices
-        operable = access.warehouses_for(user, access.OPERATE_STOCK).filter(is_active=True)
+        operable = access.warehouses_for(user, access.OPERATE_STOCK).holding().filter(is_active=True)
         self.fields["warehouse"].queryset = operable
         self.fields["destination"].queryset = operable
 
@@ -273,3 +273,44 @@ class ReviseLineForm(SubmittedOnce):
         if data.get("quantity_ordered") is None and data.get("unit_cost") is None:
             raise forms.ValidationError("Enter a new quantity, a new unit cost, or both.")
         return data
+
+
+class ReceiveTransferForm(SubmittedOnce):
+    """What arrived on each line of a transfer still in transit; each field starts at what is still on the way."""
+
+    def __init__(self, *args, lines, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lines = lines
+        for line in lines:
+            self.fields[self.field_name(line)] = forms.DecimalField(
+                label=f"{line.product.sku} — {line.product.name}",
+                max_digits=14,
+                decimal_places=3,
+                required=False,
+                min_value=Decimal("0"),
+                max_value=bounds.QUANTITY.maximum,
+                initial=line.product.format_quantity(line.quantity_in_transit),
+                widget=UnfoldAdminDecimalFieldWidget,
+            )
+
+    @staticmethod
+    def field_name(line) -> str:
+        return f"line_{line.pk}"
+
+    def rows(self) -> list[dict]:
+        """Per line in transit: its product, quantities as people read them, and its bound field."""
+        fmt = {line.pk: line.product.format_quantity for line in self.lines}
+        return [
+            {
+                "line": line,
+                "field": self[self.field_name(line)],
+                "shipped": fmt[line.pk](line.quantity_shipped),
+                "received": fmt[line.pk](line.quantity_received),
+                "in_transit": fmt[line.pk](line.quantity_in_transit),
+            }
+            for line in self.lines
+        ]
+
+    def quantities(self) -> dict[int, Decimal | None]:
+        """{line id: quantity received now}; blank or 0 leaves a line in transit for a later arrival."""
+        return {line.pk: self.cleaned_data.get(self.field_name(line)) for line in self.lines}

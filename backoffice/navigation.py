@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.urls import reverse_lazy
 
 from inventory import access
-from inventory.models import GoodsReceipt, PurchaseOrder, StockLevel, StockMovement, Warehouse
+from inventory.models import GoodsReceipt, PurchaseOrder, StockLevel, StockMovement, TransferOrder, Warehouse
 
 
 def _perm(codename: str, model=None):
@@ -58,6 +58,13 @@ def _groups() -> list[dict]:
                     "admin:inventory_stockmovement_changelist",
                     "inventory.view_stockmovement",
                     StockMovement,
+                ),
+                _link(
+                    "Transfer orders",
+                    "local_shipping",
+                    "admin:inventory_transferorder_changelist",
+                    "inventory.view_transferorder",
+                    TransferOrder,
                 ),
                 _link(
                     "Background jobs", "pending_actions", "admin:inventory_datajob_changelist", "inventory.view_datajob"

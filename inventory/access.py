@@ -69,9 +69,13 @@ def warehouse_ids_for(user, permission: str = VIEW_STOCK) -> frozenset[int] | Al
         codenames = IMPLIED_BY[permission]
         direct = WarehouseUserPermission.objects.filter(user=user, permission__codename__in=codenames)
         via_groups = WarehouseGroupPermission.objects.filter(group__user=user, permission__codename__in=codenames)
-        cache[permission] = frozenset(direct.values_list("content_object_id", flat=True)) | frozenset(
-            via_groups.values_list("content_object_id", flat=True)
-        )
+        granted = Q(pk__in=direct.values("content_object_id")) | Q(pk__in=via_groups.values("content_object_id"))
+        if permission == VIEW_STOCK:
+            # Whoever sees a destination sees what is in transit to it (its transit warehouse's stock);
+            # no one operates a transit warehouse: only transfer orders post to it.
+            granted |= Q(transit_for__in=direct.values("content_object_id"))
+            granted |= Q(transit_for__in=via_groups.values("content_object_id"))
+        cache[permission] = frozenset(Warehouse.objects.filter(granted).values_list("pk", flat=True))
     return cache[permission]
 
 

@@ -14,7 +14,7 @@ from guardian.shortcuts import assign_perm
 
 from inventory import services
 from inventory.models import Category, Product, Supplier, Warehouse
-from inventory.services import purchasing
+from inventory.services import purchasing, transfers
 from inventory.services.submissions import new_submission_key
 
 DEMO_FILE = Path(settings.BASE_DIR) / "fixtures" / "demo.json"
@@ -88,12 +88,14 @@ def load_demo(seed: int = 7) -> dict:
     admin_user = _users(spec)
     movements = _movements(rng, admin_user, products, warehouses)
     orders = _purchase_orders(admin_user, products, warehouses[0])
+    transfer_orders = _transfer_orders(admin_user, warehouses[0], warehouses[1])
     return {
         "warehouses": len(warehouses),
         "products": len(products),
         "suppliers": len(suppliers),
         "movements": movements,
         "purchase orders": orders,
+        "transfer orders": transfer_orders,
     }
 
 
@@ -121,6 +123,22 @@ def _purchase_orders(user: User, products: list[Product], warehouse: Warehouse) 
         notes="Demo: a draft, ready to place.",
     )
     return 2
+
+
+def _transfer_orders(user: User, source: Warehouse, destination: Warehouse) -> int:
+    """One transfer shipped from the first warehouse to the second, in transit until it is received there."""
+    levels = source.stock_levels.filter(on_hand__gte=4).select_related("product").order_by("product__sku")[:3]
+    if not levels:
+        return 0
+    order = transfers.create_order(
+        user=user,
+        source=source,
+        warehouse=destination,
+        lines=[(level.product, int(level.on_hand // 2)) for level in levels],
+        notes="Demo: shipped and in transit; receive it at the destination.",
+    )
+    transfers.ship(user=user, order=order, submission_key=new_submission_key())
+    return 1
 
 
 def _movements(rng: random.Random, user: User, products: list[Product], warehouses: list[Warehouse]) -> int:

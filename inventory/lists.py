@@ -20,7 +20,16 @@ from django.utils.text import smart_split, unescape_string_literal
 
 from inventory import access, selectors
 from inventory.exports import Table, exporter
-from inventory.models import Category, Product, PurchaseOrder, StockLevel, StockMovement, Supplier, Warehouse
+from inventory.models import (
+    Category,
+    Product,
+    PurchaseOrder,
+    StockLevel,
+    StockMovement,
+    Supplier,
+    TransferOrder,
+    Warehouse,
+)
 
 SCREEN_PARAMS = {"q", "o", "p", "e", "_popup", "_to_field", "all"}
 LOOKUP_SUFFIXES = ("exact", "isnull", "gte", "lt", "lte", "gt")
@@ -38,6 +47,8 @@ class ListSpec:
     model: type[models.Model]
     # The lookup path to the row's warehouse ("pk" for warehouses); None: not warehouse-bound.
     scope_field: str | None = None
+    # More warehouse paths that also bring a row into scope (a transfer order is seen from its source too).
+    also_scoped_by: tuple[str, ...] = ()
     scope_permission: str = access.VIEW_STOCK
     # Warehouses themselves (not their stock) are visible in full to users who grant access.
     access_managers_see_all: bool = False
@@ -79,6 +90,13 @@ LISTS: dict[type[models.Model], ListSpec] = {
             filters=("state", "warehouse"),
             search_fields=("number", "supplier__code", "supplier__name"),
         ),
+        ListSpec(
+            TransferOrder,
+            scope_field="warehouse",
+            also_scoped_by=("source",),
+            filters=("state", "source", "warehouse"),
+            search_fields=("number",),
+        ),
     )
 }
 
@@ -88,7 +106,10 @@ def scoped(spec: ListSpec, user, queryset: models.QuerySet | None = None) -> mod
     queryset = spec.model._default_manager.all() if queryset is None else queryset
     if spec.scope_field is None or (spec.access_managers_see_all and access.can_manage_access(user)):
         return queryset
-    return queryset.filter(access.scope_q(user, spec.scope_permission, spec.scope_field))
+    scope = access.scope_q(user, spec.scope_permission, spec.scope_field)
+    for other in spec.also_scoped_by:
+        scope |= access.scope_q(user, spec.scope_permission, other)
+    return queryset.filter(scope)
 
 
 def filtered(spec: ListSpec, queryset: models.QuerySet, filters: dict[str, list[str]]) -> models.QuerySet:

@@ -16,6 +16,18 @@ PURCHASING = [
     "delete_purchaseorderline",
     "receive_purchaseorder",
 ]
+TRANSFERS_VIEW = ["view_transferorder", "view_transferorderline", "view_transferposting"]
+# Drafting, shipping and receiving transfer orders; ship needs operate_stock at the source, receive at the destination.
+TRANSFERS = [
+    *TRANSFERS_VIEW,
+    "add_transferorder",
+    "change_transferorder",
+    "add_transferorderline",
+    "change_transferorderline",
+    "delete_transferorderline",
+    "ship_transferorder",
+    "receive_transferorder",
+]
 
 CLERK = "Clerk"
 MANAGER = "Warehouse manager"
@@ -24,11 +36,12 @@ REPORT_VIEWER = "Report viewer"
 ADMINISTRATOR = "Administrator"
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    CLERK: [*CATALOG_VIEW, *STOCK_VIEW, *PURCHASING, "add_stockmovement"],
+    CLERK: [*CATALOG_VIEW, *STOCK_VIEW, *PURCHASING, *TRANSFERS, "add_stockmovement"],
     MANAGER: [
         *CATALOG_VIEW,
         *STOCK_VIEW,
         *PURCHASING,
+        *TRANSFERS,
         "add_stockmovement",
         "post_adjustment",
         "view_reports",
@@ -36,6 +49,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "import_stocklevel",
         "export_stockmovement",
         "export_purchaseorder",
+        "export_transferorder",
         "view_auditentry",
     ],
     CATALOG_EDITOR: [
@@ -58,10 +72,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *CATALOG_VIEW,
         *STOCK_VIEW,
         *PURCHASING_VIEW,
+        *TRANSFERS_VIEW,
         "view_reports",
         "export_stocklevel",
         "export_stockmovement",
         "export_purchaseorder",
+        "export_transferorder",
     ],
     ADMINISTRATOR: [
         *CATALOG_VIEW,

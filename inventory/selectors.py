@@ -2,11 +2,19 @@
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, Greatest
 
 from inventory import access
-from inventory.models import GoodsReceiptLine, Product, PurchaseOrderLine, StockLevel, StockMovement
+from inventory.models import (
+    GoodsReceiptLine,
+    Product,
+    PurchaseOrderLine,
+    StockLevel,
+    StockMovement,
+    TransferPosting,
+    TransferPostingStep,
+)
 from inventory.models.purchasing import OPEN_STATES
 
 # Searching stock by product resolves at most this many products first, then filters by their ids.
@@ -44,6 +52,31 @@ def ledger_mismatches() -> QuerySet:
             ledger=Coalesce(Subquery(ledger_sum), Value(0), output_field=StockLevel._meta.get_field("on_hand"))
         )
         .exclude(on_hand=F("ledger"))
+        .select_related("product", "warehouse")
+        .order_by("warehouse_id", "product_id")
+    )
+
+
+def transit_mismatches() -> QuerySet:
+    """Transit stock levels whose on hand differs from what their transfer orders have in transit."""
+    on_the_way = Case(
+        When(step=TransferPostingStep.SHIPPED, then=F("quantity")),
+        default=-F("quantity"),
+        output_field=StockLevel._meta.get_field("on_hand"),
+    )
+    in_transit = (
+        TransferPosting.objects.filter(line__product=OuterRef("product"), movement__warehouse=OuterRef("warehouse"))
+        .order_by()
+        .values("line__product")
+        .annotate(total=Sum(on_the_way))
+        .values("total")
+    )
+    return (
+        StockLevel.objects.filter(warehouse__is_transit=True)
+        .annotate(
+            in_transit=Coalesce(Subquery(in_transit), Value(0), output_field=StockLevel._meta.get_field("on_hand"))
+        )
+        .exclude(on_hand=F("in_transit"))
         .select_related("product", "warehouse")
         .order_by("warehouse_id", "product_id")
     )

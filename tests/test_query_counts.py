@@ -56,6 +56,11 @@ def _fill(kind: str, count: int, user):
         warehouse = Warehouse.objects.first() or WarehouseFactory(code="PO")
         for _ in range(count):
             _order_with(user, warehouse, lines=1, received=kind == "goodsreceipt")
+    elif kind == "transferorder":
+        source = Warehouse.objects.filter(code="TO-A").first() or WarehouseFactory(code="TO-A")
+        destination = Warehouse.objects.filter(code="TO-B").first() or WarehouseFactory(code="TO-B")
+        for _ in range(count):
+            _transfer_with(user, source, destination, lines=1)
     elif kind == "datajob":
         DataJob.objects.bulk_create(
             DataJob(kind="export", title=f"Job {n}", created_by=user, status="running", rows_total=10)
@@ -78,6 +83,23 @@ def _order_with(user, warehouse, *, lines: int, received: bool):
     return order
 
 
+def _transfer_with(user, source, destination, *, lines: int):
+    """A shipped transfer with `lines` lines, half of each received."""
+    from inventory.services import transfers
+    from inventory.services.submissions import new_submission_key
+
+    products = [ProductFactory() for _ in range(lines)]
+    for product in products:
+        services.receive(user=user, product=product, warehouse=source, quantity=2, unit_cost=1)
+    order = transfers.create_order(
+        user=user, source=source, warehouse=destination, lines=[(product, 2) for product in products]
+    )
+    transfers.ship(user=user, order=order, submission_key=new_submission_key())
+    quantities = {line.pk: 1 for line in order.lines.all()}
+    transfers.receive(user=user, order=order, quantities=quantities, submission_key=new_submission_key())
+    return order
+
+
 LISTS = {
     "product": "/admin/inventory/product/",
     "supplier": "/admin/inventory/supplier/",
@@ -86,6 +108,7 @@ LISTS = {
     "datajob": "/admin/inventory/datajob/",
     "purchaseorder": "/admin/inventory/purchaseorder/",
     "goodsreceipt": "/admin/inventory/goodsreceipt/",
+    "transferorder": "/admin/inventory/transferorder/",
     "category": "/admin/inventory/category/",
     "warehouse": "/admin/inventory/warehouse/",
     "accessevent": "/admin/inventory/accessevent/",
@@ -216,11 +239,26 @@ def _change_page_with(kind: str, related: int, user) -> str:
     if kind == "goodsreceipt":
         order = _order_with(user, WarehouseFactory(code=f"GR{related}"), lines=related, received=True)
         return f"/admin/inventory/goodsreceipt/{order.receipts.get().pk}/change/"
+    if kind == "transferorder":
+        source, destination = WarehouseFactory(code=f"TA{related}"), WarehouseFactory(code=f"TB{related}")
+        order = _transfer_with(user, source, destination, lines=related)
+        return f"/admin/inventory/transferorder/{order.pk}/change/"
     raise AssertionError(kind)
 
 
 @pytest.mark.parametrize(
-    "kind", ["category", "supplier", "warehouse", "user", "group", "stockmovement", "purchaseorder", "goodsreceipt"]
+    "kind",
+    [
+        "category",
+        "supplier",
+        "warehouse",
+        "user",
+        "group",
+        "stockmovement",
+        "purchaseorder",
+        "goodsreceipt",
+        "transferorder",
+    ],
 )
 def test_a_change_page_costs_the_same_with_10_or_200_related_rows(admin_client, superuser, kind):
     few = _change_page_with(kind, 10, superuser)
@@ -229,3 +267,14 @@ def test_a_change_page_costs_the_same_with_10_or_200_related_rows(admin_client, 
     large = queries(admin_client, _change_page_with(kind, 200, superuser))
 
     assert large == small, f"{kind}: {small} queries with 10 related rows, {large} with 200"
+
+
+def test_the_transfer_receive_screen_costs_the_same_with_10_or_100_lines_in_transit(admin_client, superuser):
+    few = _transfer_with(superuser, WarehouseFactory(code="RA1"), WarehouseFactory(code="RB1"), lines=10)
+    many = _transfer_with(superuser, WarehouseFactory(code="RA2"), WarehouseFactory(code="RB2"), lines=100)
+    admin_client.get(f"/admin/inventory/transferorder/{few.pk}/receive/")
+
+    small = queries(admin_client, f"/admin/inventory/transferorder/{few.pk}/receive/")
+    large = queries(admin_client, f"/admin/inventory/transferorder/{many.pk}/receive/")
+
+    assert large == small, f"{small} queries with 10 lines, {large} with 100"

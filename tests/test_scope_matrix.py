@@ -1,6 +1,7 @@
 """The leakage matrix: a user scoped to warehouse ALPHA reaches nothing of BRAVO through any admin path.
 
-Each warehouse-bound admin (Warehouse, StockLevel, StockMovement, PurchaseOrder, GoodsReceipt) is tried on every path:
+Each warehouse-bound admin (Warehouse, StockLevel, StockMovement, PurchaseOrder, GoodsReceipt, TransferOrder) is tried
+on every path:
 1 changelist rows, counts and filter choices; 2 change/delete/history by URL; 3 search;
 4 autocomplete and raw-id popups; 5 foreign-key choices and forged POSTs; 6 actions on a
 forged selection; 7 transfers; 8 dashboard; 9 export and import.
@@ -18,13 +19,13 @@ from django.urls import reverse
 from inventory import services
 from inventory.models import StockLevel, StockMovement, Warehouse
 from inventory.roles import MANAGER
-from inventory.services import purchasing
+from inventory.services import purchasing, transfers
 from tests.factories import ProductFactory, UserFactory, WarehouseFactory, grant, ordered_po
 
 pytestmark = pytest.mark.django_db
 
 LEAKS = ["BRAVO", "Bravo depot", "SKU-BRAVO", "Bravo blaster"]
-MODELS = ["warehouse", "stocklevel", "stockmovement", "purchaseorder", "goodsreceipt"]
+MODELS = ["warehouse", "stocklevel", "stockmovement", "purchaseorder", "goodsreceipt", "transferorder"]
 
 
 def give(user, *codenames):
@@ -50,6 +51,12 @@ def world(superuser):
         for order, quantity in zip(orders, (5, 7), strict=True)
     ]
     in_alpha, in_bravo = (receipt.lines.get().movement for receipt in receipts)
+    # A transfer from each warehouse to a third one that the scoped user does not see either.
+    charlie = WarehouseFactory(code="CHARLIE", name="Charlie depot")
+    transfer_orders = tuple(
+        transfers.create_order(user=superuser, source=source, warehouse=charlie, lines=[(product, 1)])
+        for source, product in ((alpha, hammer), (bravo, blaster))
+    )
     return {
         "alpha": alpha,
         "bravo": bravo,
@@ -60,6 +67,7 @@ def world(superuser):
         "stockmovement": (in_alpha, in_bravo),
         "purchaseorder": orders,
         "goodsreceipt": tuple(receipts),
+        "transferorder": transfer_orders,
     }
 
 
@@ -189,7 +197,7 @@ def test_own_warehouse_object_opens_by_url(scoped_client, world, model, view):
     assert scoped_client.get(url(model, view, world[model][0].pk)).status_code == 200
 
 
-@pytest.mark.parametrize("model", ["warehouse", "stocklevel", "purchaseorder", "goodsreceipt"])
+@pytest.mark.parametrize("model", ["warehouse", "stocklevel", "purchaseorder", "goodsreceipt", "transferorder"])
 def test_history_version_of_other_warehouse_object_is_not_found(scoped_client, world, model):
     obj = world[model][1]
     version = obj.history.latest()
@@ -213,6 +221,19 @@ def test_steps_of_other_warehouse_purchase_order_are_not_found(scoped_client, wo
     assert_no_leak(shown)
     order.refresh_from_db()
     assert order.state == "received"
+
+
+@pytest.mark.parametrize("view", ["ship_order", "receive_order", "close_short", "cancel_order"])
+def test_steps_of_other_warehouse_transfer_order_are_not_found(scoped_client, world, view):
+    order = world["transferorder"][1]
+
+    shown = scoped_client.get(url("transferorder", view, order.pk))
+    posted = scoped_client.post(url("transferorder", view, order.pk), {"submission_key": "forged", "reason": "x"})
+
+    assert (shown.status_code, posted.status_code) == (404, 404)
+    assert_no_leak(shown)
+    order.refresh_from_db()
+    assert order.state == "draft"
 
 
 def test_posting_to_other_warehouse_object_changes_nothing(scoped_client, scoped, world):
@@ -508,6 +529,18 @@ def test_purchase_order_export_holds_no_order_of_other_warehouse(scoped, world):
     own, other = world["purchaseorder"]
 
     table = EXPORTERS["changelist"](scoped, {"model": "inventory.purchaseorder"})
+
+    rows = [list(row) for row in table.rows]
+    assert table.total == 1 and [row[0] for row in rows] == [own.number]
+    assert not any(other.number in str(cell) for row in rows for cell in row)
+
+
+def test_transfer_order_export_holds_no_order_of_other_warehouse(scoped, world):
+    from inventory.exports import EXPORTERS
+
+    own, other = world["transferorder"]
+
+    table = EXPORTERS["changelist"](scoped, {"model": "inventory.transferorder"})
 
     rows = [list(row) for row in table.rows]
     assert table.total == 1 and [row[0] for row in rows] == [own.number]

@@ -11,6 +11,7 @@ from backoffice.admin.bases import StockroomModelAdmin
 from backoffice.admin.history import deactivate_selected
 from backoffice.admin.imports import DataTransferMixin
 from backoffice.admin.purchasing import ProductOrderLineInline
+from backoffice.admin.transfers import ProductTransferLineInline
 from backoffice.views import printouts
 from inventory import access, selectors
 from inventory.models import Category, Product, StockLevel, StockMovement, Supplier
@@ -79,7 +80,7 @@ class ProductAdmin(DataTransferMixin, StockroomModelAdmin):
     sortable_by = ["sku", "name", "cost_price", "sale_price"]
     autocomplete_fields = ["category", "default_supplier"]
     list_select_related = ["category", "default_supplier"]
-    inlines = [StockLevelInline, ProductOrderLineInline]
+    inlines = [StockLevelInline, ProductOrderLineInline, ProductTransferLineInline]
     actions = [*DataTransferMixin.actions, deactivate_selected, "print_labels"]
     actions_detail = ["open_movements", "open_stock"]
     fieldsets = [
@@ -102,9 +103,10 @@ class ProductAdmin(DataTransferMixin, StockroomModelAdmin):
     def get_inline_instances(self, request, obj=None):
         inlines = super().get_inline_instances(request, obj)
         if request.method == "POST":
-            # The purchase orders tab only shows; leaving it out of a save means a form posted without its
-            # (empty) management form, by a script or an older page, is not refused for it.
-            return [inline for inline in inlines if not isinstance(inline, ProductOrderLineInline)]
+            # The purchase and transfer order tabs only show; leaving them out of a save means a form posted
+            # without their (empty) management forms, by a script or an older page, is not refused for them.
+            shown_only = (ProductOrderLineInline, ProductTransferLineInline)
+            return [inline for inline in inlines if not isinstance(inline, shown_only)]
         return inlines
 
     delete_selected_confirmation_template = "backoffice/catalog/product_delete_selected_confirmation.html"

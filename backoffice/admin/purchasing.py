@@ -194,7 +194,9 @@ class PurchaseOrderAdmin(DataTransferMixin, StockroomModelAdmin):
         formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if db_field.name == "warehouse" and formfield is not None:
             # Ordering into a warehouse means receiving there later: only those the user operates.
-            formfield.queryset = access.warehouses_for(request.user, access.OPERATE_STOCK).filter(is_active=True)
+            formfield.queryset = (
+                access.warehouses_for(request.user, access.OPERATE_STOCK).holding().filter(is_active=True)
+            )
         return formfield
 
     def save_model(self, request, obj, form, change):

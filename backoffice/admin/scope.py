@@ -8,6 +8,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import get_fields_from_path, unquote
 from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db.models import Q
 from django.http import Http404
 from django.utils.text import capfirst
 from simple_history.utils import get_history_model_for_model
@@ -106,6 +107,8 @@ class WarehouseScopedMixin:
     """
 
     scope_field: str | None = None
+    # More warehouse paths that also bring a row into scope (a transfer order is seen from its source too).
+    also_scoped_by: tuple[str, ...] = ()
     scope_permission: str = access.VIEW_STOCK
     # Warehouses themselves (not their stock) and the access log are visible in full to users who grant access.
     access_managers_see_all: bool = False
@@ -116,7 +119,13 @@ class WarehouseScopedMixin:
         queryset = super().get_queryset(request)
         if self.scope_field is None or self._sees_all(request):
             return queryset
-        return queryset.filter(access.scope_q(request.user, self.scope_permission, self.scope_field))
+        return queryset.filter(self._scope_q(request, self.scope_field))
+
+    def _scope_q(self, request, field: str) -> Q:
+        scope = access.scope_q(request.user, self.scope_permission, field)
+        for other in self.also_scoped_by:
+            scope |= access.scope_q(request.user, self.scope_permission, other)
+        return scope
 
     def has_scope(self, request) -> bool:
         """Whether get_queryset can show this user any row: a list with none in reach is left out of the sidebar."""
@@ -170,7 +179,7 @@ class WarehouseScopedMixin:
         if self.scope_field is None or (self.access_managers_see_all and access.can_manage_access(request.user)):
             return queryset
         field = self.opts.pk.attname if self.scope_field == "pk" else self.scope_field
-        return queryset.filter(access.scope_q(request.user, self.scope_permission, field))
+        return queryset.filter(self._scope_q(request, field))
 
     def can_revert(self, request, obj) -> bool:
         """Only an object the user sees here, in a warehouse where they have `revert_scope_permission` now."""
@@ -217,9 +226,13 @@ class WarehouseScopedMixin:
         if self.scope_field == "pk":
             # Works for the live object and for a historical record, whose own pk is history_id.
             warehouse_id = getattr(obj, self.opts.pk.attname)
-        else:
-            warehouse_id = getattr(obj, f"{self.scope_field}_id", None)
-        return warehouse_id is not None and access.has_warehouse_permission(request.user, permission, warehouse_id)
+            return access.has_warehouse_permission(request.user, permission, warehouse_id)
+        fields = (self.scope_field, *self.also_scoped_by)
+        warehouse_ids = [getattr(obj, f"{field}_id", None) for field in fields]
+        return any(
+            warehouse_id is not None and access.has_warehouse_permission(request.user, permission, warehouse_id)
+            for warehouse_id in warehouse_ids
+        )
 
     # Path 1: filter choices.
     def get_list_filter(self, request):

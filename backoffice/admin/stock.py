@@ -20,9 +20,20 @@ class WarehouseAdmin(DataTransferMixin, StockroomGuardedAdmin):
     import_resource = "warehouses"
     scope_field = "pk"
     access_managers_see_all = True
-    list_display = ["code", "name", "is_active"]
-    list_filter = ["is_active"]
+    list_display = ["code", "name", "is_active", "is_transit"]
+    list_filter = ["is_active", "is_transit"]
     search_fields = ["code", "name"]
+
+    def has_change_permission(self, request, obj=None):
+        # A transit warehouse belongs to its destination's transfer orders; no one renames or closes it.
+        if obj is not None and obj.is_transit:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_transit:
+            return False
+        return super().has_delete_permission(request, obj)
 
 
 @admin.register(StockLevel)

@@ -21,7 +21,16 @@ from inventory.imports.widgets import (
     WholeNumber,
     YesNo,
 )
-from inventory.models import Category, Product, PurchaseOrder, StockLevel, StockMovement, Supplier, Warehouse
+from inventory.models import (
+    Category,
+    Product,
+    PurchaseOrder,
+    StockLevel,
+    StockMovement,
+    Supplier,
+    TransferOrder,
+    Warehouse,
+)
 
 
 class ProductResource(CatalogResource):
@@ -218,6 +227,20 @@ class PurchaseOrderResource(StockroomResource):
         ]
 
 
+class TransferOrderResource(StockroomResource):
+    """Transfer order headers with their natural keys: what moves from where to where, and how far along."""
+
+    slug, title, export_only = "transfer_orders", "transfer-orders", True
+
+    source = Column("source", attribute="source__code", widget=Cell())
+    warehouse = Column("destination", attribute="warehouse__code", widget=Cell())
+    created_by = Column("created_by", attribute="created_by__username", widget=Cell())
+
+    class Meta:
+        model = TransferOrder
+        fields = ["number", "source", "warehouse", "state", "discrepancy_reason", "created_at", "created_by"]
+
+
 RESOURCES: dict[str, StockroomResource] = {
     resource.slug: resource
     for resource in (
@@ -229,6 +252,7 @@ RESOURCES: dict[str, StockroomResource] = {
         StockLevelResource(),
         StockMovementResource(),
         PurchaseOrderResource(),
+        TransferOrderResource(),
     )
 }
 # What a changelist of each model exports (StockLevel exports the full level, not the count layout).
@@ -240,4 +264,5 @@ EXPORT_RESOURCE_FOR_MODEL = {
     StockLevel: "stock_levels",
     StockMovement: "stock_movements",
     PurchaseOrder: "purchase_orders",
+    TransferOrder: "transfer_orders",
 }

@@ -15,6 +15,13 @@ from inventory.models.purchasing import (
 from inventory.models.security import SecurityEvent, UserSession
 from inventory.models.stock import MovementKind, StockLevel, StockMovement, Warehouse
 from inventory.models.submissions import Submission
+from inventory.models.transfers import (
+    TransferOrder,
+    TransferOrderLine,
+    TransferOrderState,
+    TransferPosting,
+    TransferPostingStep,
+)
 from inventory.models.valuation import ValuationClose, ValuationCloseState
 
 __all__ = [
@@ -36,6 +43,11 @@ __all__ = [
     "StockMovement",
     "Submission",
     "Supplier",
+    "TransferOrder",
+    "TransferOrderLine",
+    "TransferOrderState",
+    "TransferPosting",
+    "TransferPostingStep",
     "UserSession",
     "ValuationClose",
     "ValuationCloseState",

@@ -11,6 +11,12 @@ from simple_history.models import HistoricalRecords
 from inventory.acting import history_user
 
 
+class WarehouseQuerySet(models.QuerySet):
+    def holding(self):
+        """Warehouses people post to and pick: not the transit warehouses transfer orders ship into."""
+        return self.filter(is_transit=False)
+
+
 class Warehouse(models.Model):
     """A place that holds stock; the unit of access control."""
 
@@ -18,7 +24,16 @@ class Warehouse(models.Model):
     name = models.CharField(max_length=120)
     address = models.TextField(blank=True)
     is_active = models.BooleanField("active", default=True)
+    # Stock that left a source on a transfer order and has not arrived yet sits in a transit warehouse,
+    # one per destination (made on first use by inventory.services.transfers): real stock in the ledger,
+    # so the valuation and verify_ledger count it, but no one posts to it by hand.
+    is_transit = models.BooleanField("in transit", default=False, editable=False)
+    transit_for = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="transit", editable=False
+    )
     history = HistoricalRecords(get_user=history_user)
+
+    objects = WarehouseQuerySet.as_manager()
 
     class Meta:
         ordering = ["code"]

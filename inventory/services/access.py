@@ -57,6 +57,9 @@ def grant_warehouse_permission(
     warehouses = list(warehouses)
     if not subjects or not warehouses:
         raise DomainError("Choose at least one user or role and at least one warehouse.")
+    for warehouse in warehouses:
+        if warehouse.is_transit:
+            raise DomainError(f"{warehouse.code} holds stock in transit; grant access to its destination instead.")
     changed = 0
     with transaction.atomic(), acting_as(actor):
         for subject in subjects:

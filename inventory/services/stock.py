@@ -92,6 +92,8 @@ def _require_usable(product: Product, warehouses: list[Warehouse]) -> None:
     for warehouse in warehouses:
         if not warehouse.is_active:
             raise DomainError(f"Warehouse {warehouse.code} is inactive.")
+        if warehouse.is_transit:
+            raise DomainError(f"{warehouse.code} holds stock in transit; only transfer orders move it.")
 
 
 def _locked_levels(legs: list[Leg], *, user: User, reason: str) -> dict[tuple[int, int], StockLevel]:

@@ -58,7 +58,7 @@ class Command(BaseCommand):
             self._timed(
                 "warehouses",
                 lambda: self._write(
-                    Warehouse, ["code", "name", "address", "is_active"], self._warehouse_rows(warehouses)
+                    Warehouse, ["code", "name", "address", "is_active", "is_transit"], self._warehouse_rows(warehouses)
                 ),
             )
             self._timed("categories", lambda: self._categories(opts["categories"]))
@@ -132,7 +132,7 @@ class Command(BaseCommand):
 
     def _warehouse_rows(self, count):
         for n in range(1, count + 1):
-            yield (f"W{n:03d}", f"Warehouse {n}", f"{n} Industrial Way", True)
+            yield (f"W{n:03d}", f"Warehouse {n}", f"{n} Industrial Way", True, False)
 
     def _categories(self, count):
         roots = max(1, count // 10)

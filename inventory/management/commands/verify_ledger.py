@@ -1,8 +1,8 @@
-"""Check the ledger invariant: on hand equals the sum of movements everywhere."""
+"""Check the ledger invariant: on hand equals the sum of movements everywhere, in transit too."""
 
 from django.core.management.base import BaseCommand, CommandError
 
-from inventory.selectors import ledger_mismatches, movements_without_level
+from inventory.selectors import ledger_mismatches, movements_without_level, transit_mismatches
 from inventory.services.errors import format_quantity
 
 
@@ -23,8 +23,18 @@ class Command(BaseCommand):
             f"{format_quantity(row['total'])}"
             for row in movements_without_level()[:show]
         ]
+        problems += [
+            f"{level.product.sku} @ {level.warehouse.code}: in transit {format_quantity(level.on_hand)}, "
+            f"transfer orders have {format_quantity(level.in_transit)} on the way"
+            for level in transit_mismatches()[:show]
+        ]
         if problems:
             for line in problems[:show]:
                 self.stderr.write(line)
             raise CommandError(f"Ledger does not verify: showing the first {min(show, len(problems))} mismatches.")
-        self.stdout.write(self.style.SUCCESS("Ledger verified: every stock level equals the sum of its movements."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                "Ledger verified: every stock level equals the sum of its movements, "
+                "and what is in transit equals what transfer orders have on the way."
+            )
+        )
