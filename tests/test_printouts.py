@@ -89,3 +89,29 @@ def test_too_many_labels_are_refused_with_a_way_forward(admin_client, settings, 
     )
     assert response["Content-Type"].startswith("text/html")
     assert "a label sheet takes at most 2" in response.content.decode()
+
+
+def test_a_transfers_packing_list_names_both_warehouses_its_lines_and_is_seen_only_by_either_side(
+    client, superuser, warehouse_a, warehouse_b
+):
+    from inventory.models import StockLevel
+    from inventory.roles import CLERK
+    from inventory.services import stock, transfers
+    from tests.factories import WarehouseFactory
+
+    hammer = ProductFactory(sku="SKU-PACK", name="Packed hammer")
+    stock.receive(user=superuser, product=hammer, warehouse=warehouse_a, quantity=20, unit_cost="2")
+    StockLevel.objects.filter(product=hammer, warehouse=warehouse_a).update(bin="A-01-3")
+    order = transfers.create_order(user=superuser, source=warehouse_a, warehouse=warehouse_b, lines=[(hammer, 12)])
+    url = reverse("admin:inventory_transferorder_print_packing_list", args=[order.pk])
+    receiver = UserFactory(username="receiver_b", roles=[CLERK])
+    grant(receiver, "operate_stock", warehouse_b)
+    client.force_login(receiver)
+    assert url in client.get(reverse("admin:inventory_transferorder_change", args=[order.pk])).content.decode()
+    text = pdf_text(client.get(url))
+    assert f"Packing list {order.number}" in text
+    assert "Alpha" in text and "Bravo" in text and "SKU-PACK" in text and "A-01-3" in text and "12" in text
+    outsider = UserFactory(username="outsider_c", roles=[CLERK])
+    grant(outsider, "operate_stock", WarehouseFactory(code="C"))
+    client.force_login(outsider)
+    assert client.get(url).status_code == 404

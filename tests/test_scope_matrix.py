@@ -223,7 +223,7 @@ def test_steps_of_other_warehouse_purchase_order_are_not_found(scoped_client, wo
     assert order.state == "received"
 
 
-@pytest.mark.parametrize("view", ["ship_order", "receive_order", "close_short", "cancel_order"])
+@pytest.mark.parametrize("view", ["ship_order", "receive_order", "close_short", "cancel_order", "print_packing_list"])
 def test_steps_of_other_warehouse_transfer_order_are_not_found(scoped_client, world, view):
     order = world["transferorder"][1]
 

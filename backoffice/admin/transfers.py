@@ -18,6 +18,7 @@ from unfold.decorators import action
 
 from backoffice.admin.bases import StockroomModelAdmin
 from backoffice.admin.imports import DataTransferMixin
+from backoffice.views import printouts
 from backoffice.views import transfers as views
 from inventory import access
 from inventory.models import TransferOrder, TransferOrderLine, TransferOrderState
@@ -145,7 +146,7 @@ class TransferOrderAdmin(DataTransferMixin, StockroomModelAdmin):
     list_select_related = ["source", "warehouse"]
     fields = ["number", "source", "warehouse", "notes", "state", "discrepancy_reason", "created_by_name", "created_at"]
     inlines = [TransferOrderLineInline]
-    actions_detail = ["ship_order", "receive_order", "close_short", "cancel_order"]
+    actions_detail = ["ship_order", "receive_order", "close_short", "cancel_order", "print_packing_list"]
 
     def get_readonly_fields(self, request, obj=None):
         fixed = ["number", "state", "discrepancy_reason", "created_by_name", "created_at"]
@@ -226,6 +227,13 @@ class TransferOrderAdmin(DataTransferMixin, StockroomModelAdmin):
     @action(description="Close with discrepancy", url_path="close", permissions=["receive"], icon="block")
     def close_short(self, request, object_id):
         return views.take_step(self, request, object_id, "close_short")
+
+    def has_print_permission(self, request, object_id=None):
+        return self.has_view_permission(request) and self._order_or_404(request, object_id) is not None
+
+    @action(description="Packing list (PDF)", url_path="print", permissions=["print"], icon="print")
+    def print_packing_list(self, request, object_id):
+        return printouts.packing_list_pdf(request, self._order_or_404(request, object_id))
 
     @action(description="Cancel transfer", url_path="cancel", permissions=["cancel"], icon="cancel")
     def cancel_order(self, request, object_id):

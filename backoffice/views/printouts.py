@@ -1,11 +1,12 @@
-"""Printouts: the purchase order for the supplier and a sheet of product labels, as PDFs (backoffice.printing)."""
+"""Printouts as PDFs (backoffice.printing): the purchase order for the supplier, a transfer's packing list,
+and a sheet of product labels."""
 
 from decimal import Decimal
 
 from django.contrib import messages
 
 from backoffice.printing import MAX_LABELS, code128, pdf_response
-from inventory.models import PurchaseOrder
+from inventory.models import PurchaseOrder, StockLevel, TransferOrder
 from inventory.reports.base import money
 
 
@@ -27,6 +28,29 @@ def purchase_order_pdf(request, order: PurchaseOrder):
         )
     context = {"order": order, "lines": lines, "total": f"{total:,}", "barcode": code128(order.number)}
     return pdf_response("backoffice/print/purchase_order.html", context, f"{order.number}.pdf", request)
+
+
+def packing_list_pdf(request, order: TransferOrder):
+    """What leaves the source: number (and its barcode), from and to, lines with the source bin, a tick column."""
+    lines = list(order.lines.select_related("product").order_by("product__sku"))
+    bins = dict(
+        StockLevel.objects.filter(warehouse=order.source, product__in=[line.product_id for line in lines]).values_list(
+            "product_id", "bin"
+        )
+    )
+    rows = [
+        {
+            "sku": line.product.sku,
+            "name": line.product.name,
+            "bin": bins.get(line.product_id, ""),
+            "quantity": line.product.format_quantity(line.quantity),
+            "unit": line.product.get_unit_display(),
+        }
+        for line in lines
+    ]
+    total = sum((line.quantity for line in lines), Decimal("0"))
+    context = {"order": order, "lines": rows, "total": f"{total.normalize():,f}", "barcode": code128(order.number)}
+    return pdf_response("backoffice/print/packing_list.html", context, f"{order.number}-packing-list.pdf", request)
 
 
 def product_labels_pdf(model_admin, request, queryset):

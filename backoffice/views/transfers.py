@@ -116,7 +116,7 @@ def offered_steps(request: HttpRequest, order: TransferOrder) -> set[str]:
     }
     if order.is_in_transit and may_operate(request, order, "receive_transferorder", "warehouse"):
         offered.add("receive_order")
-    return offered
+    return offered | {"print_packing_list"}
 
 
 def receive_order(model_admin, request: HttpRequest, object_id) -> HttpResponse:
