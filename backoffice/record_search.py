@@ -1,4 +1,4 @@
-"""The command search (Ctrl-K) finds records, not only screens: products, warehouses, suppliers, categories, POs.
+"""The command search (Ctrl-K) finds records, not only screens: products, warehouses, suppliers, categories, documents.
 
 unfold calls `search_records` with the typed term (lowercased) and lists what it returns under the
 screens it matched. Each kind is searched only for users who may view it, warehouses only within the
@@ -11,7 +11,7 @@ from django.urls import reverse
 from unfold.dataclasses import SearchResult
 
 from inventory import access
-from inventory.models import Category, Product, PurchaseOrder, Supplier
+from inventory.models import Category, Product, PurchaseOrder, Supplier, TransferOrder
 
 PRODUCTS_SHOWN = 8
 OTHERS_SHOWN = 5
@@ -21,7 +21,7 @@ TRIGRAM = 3  # a trigram index needs three characters; shorter terms match SKUs 
 
 def search_records(request, term: str) -> list[SearchResult]:
     term, user = term.strip(), request.user
-    results = _purchase_orders(user, term) if user.has_perm("inventory.view_purchaseorder") else []
+    results = _documents(user, term)
     if len(term) < MIN_LENGTH:
         return results  # a document number may be short ("12"); a name or SKU that short matches everything
     if user.has_perm("inventory.view_product"):
@@ -74,22 +74,46 @@ def _warehouses(user, term: str) -> list[SearchResult]:
     ]
 
 
-def _purchase_orders(user, term: str) -> list[SearchResult]:
-    """By number, typed whole ("PO-000123") or as its digits ("123"), within the user's warehouses."""
-    digits = term.upper().removeprefix("PO-").lstrip("0")
-    if not digits.isdigit():
-        return []
-    number = f"PO-{int(digits):06d}"
-    orders = PurchaseOrder.objects.filter(access.scope_q(user, access.VIEW_STOCK), number=number)
-    return [
-        SearchResult(
-            title=f"{order.number} — {order.supplier.name}",
-            description=f"Purchase order to {order.warehouse.code}, {order.get_state_display().lower()}",
-            link=_link(order),
-            icon="shopping_cart",
-        )
-        for order in orders.select_related("supplier", "warehouse")
-    ]
+def _document_number(term: str, prefix: str) -> str | None:
+    """ "PO-000123", "po-123" or "123" as the number people quote, or None when the term is not one."""
+    upper = term.upper()
+    if "-" in upper and not upper.startswith(f"{prefix}-"):
+        return None
+    digits = upper.removeprefix(f"{prefix}-").lstrip("0")
+    return f"{prefix}-{int(digits):06d}" if digits.isdigit() else None
+
+
+def _documents(user, term: str) -> list[SearchResult]:
+    """Purchase and transfer orders by number, each only where the user may see it."""
+    results = []
+    number = _document_number(term, "PO")
+    if number and user.has_perm("inventory.view_purchaseorder"):
+        orders = PurchaseOrder.objects.filter(access.scope_q(user, access.VIEW_STOCK), number=number)
+        results += [
+            SearchResult(
+                title=f"{order.number} — {order.supplier.name}",
+                description=f"Purchase order to {order.warehouse.code}, {order.get_state_display().lower()}",
+                link=_link(order),
+                icon="shopping_cart",
+            )
+            for order in orders.select_related("supplier", "warehouse")
+        ]
+    number = _document_number(term, "TO")
+    if number and user.has_perm("inventory.view_transferorder"):
+        transfers = TransferOrder.objects.filter(number=number)
+        ids = access.warehouse_ids_for(user, access.VIEW_STOCK)
+        if ids is not access.ALL:
+            transfers = transfers.visible_to(ids)
+        results += [
+            SearchResult(
+                title=f"{order.number} — {order.source.code} → {order.warehouse.code}",
+                description=f"Transfer order, {order.get_state_display().lower()}",
+                link=_link(order),
+                icon="local_shipping",
+            )
+            for order in transfers.select_related("source", "warehouse")
+        ]
+    return results
 
 
 def _stock_link(warehouse) -> str:

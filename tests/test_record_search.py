@@ -91,3 +91,20 @@ def test_a_purchase_order_is_found_by_its_number_within_the_users_warehouses(cli
         assert f"/admin/inventory/purchaseorder/{mine.pk}/change/" in search(client, term), term
     cache.clear()
     assert theirs.number not in search(client, theirs.number.lower())
+
+
+def test_a_transfer_order_is_found_by_its_number_from_either_side_only(
+    client, clerk, superuser, warehouse_a, warehouse_b
+):
+    from inventory.services import stock, transfers
+
+    hammer = ProductFactory(sku="TO-ITEM")
+    stock.receive(user=superuser, product=hammer, warehouse=warehouse_b, quantity=5, unit_cost="1")
+    order = transfers.create_order(user=superuser, source=warehouse_b, warehouse=warehouse_a, lines=[(hammer, 2)])
+    client.force_login(clerk)  # operates A, the destination
+    assert f"/admin/inventory/transferorder/{order.pk}/change/" in search(client, order.number.lower())
+    outsider = UserFactory(username="outsider", roles=["Clerk"])
+    grant(outsider, "operate_stock", WarehouseFactory(code="C"))
+    client.force_login(outsider)
+    cache.clear()
+    assert order.number not in search(client, order.number.lower())
