@@ -112,7 +112,29 @@ class PostMovementForm(SubmittedOnce):
         max_length=255, required=False, widget=UnfoldAdminTextInputWidget, help_text="Required for adjustments."
     )
 
-    def __init__(self, *args, user, admin_site, **kwargs):
+    # Each kind's own screen shows only its fields, in this order.
+    FIELDS = {
+        PostingKind.RECEIPT: ["product", "warehouse", "quantity", "unit_cost", "reference", "reason"],
+        PostingKind.ISSUE: ["product", "warehouse", "quantity", "reference", "reason"],
+        PostingKind.TRANSFER: ["product", "warehouse", "destination", "quantity", "reference", "reason"],
+        PostingKind.ADJUSTMENT: ["product", "warehouse", "quantity", "reason", "unit_cost", "reference"],
+    }
+    LABELS = {
+        PostingKind.RECEIPT: {
+            "warehouse": ("Into", ""),
+            "unit_cost": ("Unit cost", "What one unit cost; it feeds the moving average."),
+        },
+        PostingKind.ISSUE: {"warehouse": ("From", "")},
+        PostingKind.TRANSFER: {"warehouse": ("From", ""), "destination": ("To", "")},
+        PostingKind.ADJUSTMENT: {
+            "warehouse": ("At", ""),
+            "quantity": ("Quantity", "Positive adds stock, negative removes it."),
+            "reason": ("Reason", "Why the stock differs: counted, damaged, found…"),
+            "unit_cost": ("Unit cost", "For stock added; empty keeps the moving average."),
+        },
+    }
+
+    def __init__(self, *args, user, admin_site, kind: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         product = self.fields["product"]
         product.widget = AutocompleteSelect(
@@ -123,6 +145,29 @@ class PostMovementForm(SubmittedOnce):
         operable = access.warehouses_for(user, access.OPERATE_STOCK).holding().filter(is_active=True)
         self.fields["warehouse"].queryset = operable
         self.fields["destination"].queryset = operable
+        self.kind = kind
+        if kind:
+            self._only(kind)
+
+    def _only(self, kind: str) -> None:
+        """The kind's own screen: its fields only, the kind fixed (a forged one is refused as a bad choice)."""
+        self.fields["kind"].choices = [(kind, PostingKind(kind).label)]
+        self.fields["kind"].initial = kind
+        self.fields["kind"].widget = forms.HiddenInput()
+        wanted = self.FIELDS[kind]
+        for name in list(self.fields):
+            if name not in (*wanted, "kind", "submission_key"):
+                del self.fields[name]
+        self.order_fields(wanted)
+        for name, (label, help_text) in self.LABELS.get(kind, {}).items():
+            self.fields[name].label = label
+            self.fields[name].help_text = help_text
+        if kind in self.REQUIRED:
+            name, message = self.REQUIRED[kind]
+            self.fields[name].required = True
+            self.fields[name].error_messages["required"] = message
+        if kind != PostingKind.ADJUSTMENT:
+            self.fields["quantity"].help_text = ""
 
     def clean(self):
         data = super().clean()

@@ -22,16 +22,18 @@ def _action(title: str, url: str, icon: str) -> dict:
 
 
 def quick_actions(user) -> list[dict]:
-    post = reverse("admin:inventory_stockmovement_post")
+    def post(kind: str) -> str:
+        return reverse("admin:inventory_stockmovement_post_kind", args=[kind])
+
     actions = []
     if user.has_perm("inventory.add_stockmovement") and access.has_any_warehouse(user, access.OPERATE_STOCK):
         actions += [
-            _action("Receive stock", f"{post}?kind=receipt", "move_to_inbox"),
-            _action("Issue stock", f"{post}?kind=issue", "outbox"),
-            _action("Transfer stock", f"{post}?kind=transfer", "swap_horiz"),
+            _action("Receive stock", post("receipt"), "move_to_inbox"),
+            _action("Issue stock", post("issue"), "outbox"),
+            _action("Transfer stock", post("transfer"), "swap_horiz"),
         ]
     if user.has_perm("inventory.post_adjustment") and access.has_any_warehouse(user, access.MANAGE_STOCK):
-        actions.append(_action("Adjust stock", f"{post}?kind=adjustment", "tune"))
+        actions.append(_action("Adjust stock", post("adjustment"), "tune"))
     if user.has_perm("inventory.import_stocklevel") and access.has_any_warehouse(user, access.MANAGE_STOCK):
         actions.append(_action("Import a count sheet", reverse("admin:inventory_stocklevel_import"), "fact_check"))
     if user.has_perm("inventory.add_purchaseorder") and access.has_any_warehouse(user, access.OPERATE_STOCK):

@@ -42,7 +42,7 @@ def receipt_form(product, warehouse, key: str) -> dict:
 def test_the_movement_form_posted_twice_posts_once_and_answers_the_same(client, clerk, warehouse_a):
     product = ProductFactory(sku="SKU-TWICE")
     client.force_login(clerk)
-    page = client.get(reverse(POST_URL))
+    page = client.get(reverse(POST_URL), follow=True)
     key = page.context["form"].initial["submission_key"]
     assert key and key in page.content.decode()  # the form carries its key as a hidden field
 

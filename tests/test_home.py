@@ -36,7 +36,7 @@ def test_a_clerk_gets_posting_actions_their_warehouses_and_their_own_recent_move
     for action in ("Receive stock", "Issue stock", "Transfer stock", "New purchase order"):
         assert action in text, action
     assert "Adjust stock" not in text and "Import products" not in text  # not the clerk's to do
-    assert "/admin/inventory/stockmovement/post/?kind=receipt" in page
+    assert "/admin/inventory/stockmovement/post/receipt/" in page
     assert "A — Alpha" in text and "B — Bravo" not in text
     assert "Receipt 5 × SKU-HOME into A" in text and "SKU-NOT-MINE" not in text
     assert "Export of stock levels, 12 rows" in text
@@ -54,5 +54,5 @@ def test_a_catalog_editor_gets_catalog_actions_and_no_stock(client):
 
 def test_a_start_page_action_opens_the_posting_form_on_its_kind(client, clerk):
     client.force_login(clerk)
-    form = client.get("/admin/inventory/stockmovement/post/?kind=transfer").context["form"]
-    assert form["kind"].value() == "transfer"
+    form = client.get("/admin/inventory/stockmovement/post/?kind=transfer", follow=True).context["form"]
+    assert form["kind"].value() == "transfer" and "destination" in form.fields

@@ -130,6 +130,8 @@ class StockMovementAdmin(ProductFirstSearchMixin, DataTransferMixin, StockroomMo
     def has_delete_permission(self, request, obj=None):
         return False
 
+    add_link_label = "Post a movement"
+
     def has_add_permission(self, request):
         return request.user.has_perm("inventory.add_stockmovement") and bool(
             access.warehouse_ids_for(request.user, access.OPERATE_STOCK)
@@ -139,6 +141,7 @@ class StockMovementAdmin(ProductFirstSearchMixin, DataTransferMixin, StockroomMo
         # The posting screen takes the place of Django's add form, under both names.
         post = self.admin_site.admin_view(partial(movements.post_movement, self))
         return [
+            path("post/<str:kind>/", post, name="inventory_stockmovement_post_kind"),
             path("post/", post, name="inventory_stockmovement_post"),
             path("add/", post, name="inventory_stockmovement_add"),
             *(url for url in super().get_urls() if url.name != "inventory_stockmovement_add"),

@@ -13,8 +13,10 @@ def test_manager_posts_receipt_and_issue_and_sees_them(login, live_server, manag
     page = login("manager_a")
 
     for kind, quantity, cost in [("receipt", "12", "3.5"), ("issue", "5", "")]:
-        page.goto(f"{live_server.url}/admin/inventory/stockmovement/add/")
-        page.select_option("select[name=kind]", kind)
+        page.goto(f"{live_server.url}/admin/inventory/stockmovement/")
+        page.get_by_role("link", name="Post a movement").first.click()  # a labelled entry, not a bare "+"
+        page.get_by_role("link", name={"receipt": "Receive stock", "issue": "Issue stock"}[kind]).click()
+        page.wait_for_url(f"**/stockmovement/post/{kind}/")
         # The product field is an autocomplete (select2); pick the option through the hidden select.
         page.evaluate(
             """([pk, label]) => {
