@@ -17,6 +17,11 @@ PURCHASING = [
     "receive_purchaseorder",
 ]
 
+COUNTS_VIEW = ["view_stockcount", "view_stockcountline", "view_countentry"]
+# Counting into an open session; opening, reviewing and cancelling one is a manager's, posting needs approve_count.
+COUNTING = [*COUNTS_VIEW, "add_countentry"]
+COUNTS = [*COUNTING, "add_stockcount", "change_stockcount", "approve_count"]
+
 CLERK = "Clerk"
 MANAGER = "Warehouse manager"
 CATALOG_EDITOR = "Catalog editor"
@@ -24,11 +29,12 @@ REPORT_VIEWER = "Report viewer"
 ADMINISTRATOR = "Administrator"
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    CLERK: [*CATALOG_VIEW, *STOCK_VIEW, *PURCHASING, "add_stockmovement"],
+    CLERK: [*CATALOG_VIEW, *STOCK_VIEW, *PURCHASING, *COUNTING, "add_stockmovement"],
     MANAGER: [
         *CATALOG_VIEW,
         *STOCK_VIEW,
         *PURCHASING,
+        *COUNTS,
         "add_stockmovement",
         "post_adjustment",
         "view_reports",
