@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.urls import reverse_lazy
 
 from inventory import access
-from inventory.models import GoodsReceipt, PurchaseOrder, StockLevel, StockMovement, Warehouse
+from inventory.models import GoodsReceipt, PurchaseOrder, StockCount, StockLevel, StockMovement, Warehouse
 
 
 def _perm(codename: str, model=None):
@@ -58,6 +58,13 @@ def _groups() -> list[dict]:
                     "admin:inventory_stockmovement_changelist",
                     "inventory.view_stockmovement",
                     StockMovement,
+                ),
+                _link(
+                    "Stock counts",
+                    "fact_check",
+                    "admin:inventory_stockcount_changelist",
+                    "inventory.view_stockcount",
+                    StockCount,
                 ),
                 _link(
                     "Background jobs", "pending_actions", "admin:inventory_datajob_changelist", "inventory.view_datajob"
