@@ -56,6 +56,9 @@ def _fill(kind: str, count: int, user):
         warehouse = Warehouse.objects.first() or WarehouseFactory(code="PO")
         for _ in range(count):
             _order_with(user, warehouse, lines=1, received=kind == "goodsreceipt")
+    elif kind == "stockcount":
+        for _ in range(count):
+            _count_with(user, WarehouseFactory(), lines=1)
     elif kind == "datajob":
         DataJob.objects.bulk_create(
             DataJob(kind="export", title=f"Job {n}", created_by=user, status="running", rows_total=10)
@@ -78,6 +81,18 @@ def _order_with(user, warehouse, *, lines: int, received: bool):
     return order
 
 
+def _count_with(user, warehouse, *, lines: int, entries: int = 0):
+    """An open stock count of `lines` stocked products, with `entries` scans spread over them."""
+    from inventory.services import counts
+
+    products = [ProductFactory() for _ in range(lines)]
+    StockLevel.objects.bulk_create(StockLevel(product=p, warehouse=warehouse, on_hand=Decimal(3)) for p in products)
+    count = counts.open_count(user=user, warehouse=warehouse)
+    for n in range(entries):
+        counts.record_entry(user=user, count=count, code=products[n % lines].sku)
+    return count
+
+
 LISTS = {
     "product": "/admin/inventory/product/",
     "supplier": "/admin/inventory/supplier/",
@@ -86,6 +101,7 @@ LISTS = {
     "datajob": "/admin/inventory/datajob/",
     "purchaseorder": "/admin/inventory/purchaseorder/",
     "goodsreceipt": "/admin/inventory/goodsreceipt/",
+    "stockcount": "/admin/inventory/stockcount/",
     "category": "/admin/inventory/category/",
     "warehouse": "/admin/inventory/warehouse/",
     "accessevent": "/admin/inventory/accessevent/",
@@ -216,11 +232,25 @@ def _change_page_with(kind: str, related: int, user) -> str:
     if kind == "goodsreceipt":
         order = _order_with(user, WarehouseFactory(code=f"GR{related}"), lines=related, received=True)
         return f"/admin/inventory/goodsreceipt/{order.receipts.get().pk}/change/"
+    if kind == "stockcount":
+        count = _count_with(user, WarehouseFactory(code=f"CNT{related}"), lines=related, entries=related)
+        return f"/admin/inventory/stockcount/{count.pk}/change/"
     raise AssertionError(kind)
 
 
 @pytest.mark.parametrize(
-    "kind", ["category", "supplier", "warehouse", "user", "group", "stockmovement", "purchaseorder", "goodsreceipt"]
+    "kind",
+    [
+        "category",
+        "supplier",
+        "warehouse",
+        "user",
+        "group",
+        "stockmovement",
+        "purchaseorder",
+        "goodsreceipt",
+        "stockcount",
+    ],
 )
 def test_a_change_page_costs_the_same_with_10_or_200_related_rows(admin_client, superuser, kind):
     few = _change_page_with(kind, 10, superuser)
@@ -229,3 +259,15 @@ def test_a_change_page_costs_the_same_with_10_or_200_related_rows(admin_client, 
     large = queries(admin_client, _change_page_with(kind, 200, superuser))
 
     assert large == small, f"{kind}: {small} queries with 10 related rows, {large} with 200"
+
+
+@pytest.mark.parametrize("page", ["review", "scan"])
+def test_a_count_review_and_scan_page_cost_the_same_with_10_or_200_lines(admin_client, superuser, page):
+    few = _count_with(superuser, WarehouseFactory(code="FEW"), lines=10, entries=10)
+    many = _count_with(superuser, WarehouseFactory(code="MANY"), lines=200, entries=200)
+    admin_client.get(f"/admin/inventory/stockcount/{few.pk}/{page}/")
+
+    small = queries(admin_client, f"/admin/inventory/stockcount/{few.pk}/{page}/")
+    large = queries(admin_client, f"/admin/inventory/stockcount/{many.pk}/{page}/")
+
+    assert large == small, f"{page}: {small} queries with 10 lines, {large} with 200"
