@@ -271,20 +271,21 @@ def post_count(*, user: User, count: StockCount, submission_key: str) -> list[St
         # Lock the levels first (in post_legs' order), so no posting moves them between reading and booking.
         levels = StockLevel.objects.filter(warehouse=locked.warehouse, product_id__in=lines.values("product_id"))
         list(levels.select_for_update().order_by("product_id", "warehouse_id").values_list("pk", flat=True))
-        totals = review_totals(locked)
-        if (
-            needs_second_approver(locked, totals)
-            and CountEntry.objects.filter(line__count=locked, counted_by=user).exists()
-        ):
+        # One pass over the lines gives both the four-eyes value and the legs to post.
+        rows = lines.with_difference(locked).order_by("product_id")
+        differences = [row for row in rows.values_list("product_id", "difference", "difference_value") if row[1]]
+        value = sum((abs(difference_value) for _, _, difference_value in differences), ZERO)
+        threshold = Decimal(settings.STOCK_COUNT_FOUR_EYES_VALUE)
+        if value > threshold and CountEntry.objects.filter(line__count=locked, counted_by=user).exists():
             raise NotAllowed(
-                f"The differences on {locked.number} are worth {format_quantity(totals.absolute_value)} "
-                f"(more than {format_quantity(Decimal(settings.STOCK_COUNT_FOUR_EYES_VALUE))}); "
-                "someone who did not count it must approve it."
+                f"The differences on {locked.number} are worth {format_quantity(value)} "
+                f"(more than {format_quantity(threshold)}); someone who did not count it must approve it."
             )
-        differences = lines.with_difference(locked).exclude(difference=0).select_related("product")
+        # Only what posting and its history read of each product (its SKU and unit), not the whole row.
+        products = Product.objects.only("id", "sku", "unit").in_bulk([product_id for product_id, _, _ in differences])
         legs = [
-            stock.Leg(MovementKind.ADJUSTMENT, line.product, locked.warehouse, line.difference)
-            for line in differences.order_by("product_id")
+            stock.Leg(MovementKind.ADJUSTMENT, products[product_id], locked.warehouse, difference)
+            for product_id, difference, _ in differences
         ]
         with audit.acting(user, reason):
             movements = stock.post_legs(legs, user=user, reference=locked.number, reason=reason)
