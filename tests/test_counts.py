@@ -329,3 +329,16 @@ def test_two_clerks_scanning_at_once_both_count():
     run_at_once(scan_ten, times=3)
 
     assert StockCountLine.objects.with_counted().get(count=count).counted == 31
+
+
+def test_review_totals_follow_the_lines_differences(manager, clerk, stocker, warehouse_a, stocked, hammer):
+    count = open_tools(manager, warehouse_a, uncounted_means_zero=True)
+    stock.issue(user=stocker, product=hammer, warehouse=warehouse_a, quantity=1)
+    counts.record_entry(user=clerk, count=count, code="4000001", quantity=7)
+
+    totals = counts.review_totals(count)
+    lines = lines_of(count).values()
+
+    assert totals.difference_value == sum(line.difference_value for line in lines)
+    assert totals.absolute_value == sum(abs(line.difference_value) for line in lines)
+    assert (totals.counted, totals.with_difference) == (1, 2)

@@ -224,6 +224,7 @@ def take_step(model_admin, request: HttpRequest, object_id, name: str) -> HttpRe
         done = _apply_once(model_admin, request, count, form, step)
         if done is not None:
             return done
+    totals = counts.review_totals(count) if name == "post_count" else None
     context = {
         **model_admin.admin_site.each_context(request),
         "title": step.title.format(number=count.number),
@@ -232,7 +233,8 @@ def take_step(model_admin, request: HttpRequest, object_id, name: str) -> HttpRe
         "form": form,
         "explanation": step.explanation.format(number=count.number),
         "button": step.button,
-        "totals": counts.review_totals(count) if name == "post_count" else None,
+        "totals": totals,
+        "needs_second_approver": totals is not None and counts.needs_second_approver(count, totals),
         "change_url": change_url(count),
     }
     return TemplateResponse(request, "backoffice/counts/step.html", context)
