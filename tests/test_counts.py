@@ -342,3 +342,14 @@ def test_review_totals_follow_the_lines_differences(manager, clerk, stocker, war
     assert totals.difference_value == sum(line.difference_value for line in lines)
     assert totals.absolute_value == sum(abs(line.difference_value) for line in lines)
     assert (totals.counted, totals.with_difference) == (1, 2)
+
+
+def test_the_audit_log_files_a_count_its_lines_and_entries_under_its_warehouse(manager, clerk, warehouse_a, stocked):
+    count = open_tools(manager, warehouse_a)
+    counts.record_entry(user=clerk, count=count, code="4000001")
+
+    for model in (StockCount, StockCountLine, CountEntry):
+        entries = AuditEntry.objects.filter(content_type__model=model._meta.model_name)
+        assert entries.exists(), model
+        assert set(entries.values_list("warehouse_id", flat=True)) == {warehouse_a.pk}, model
+    assert AuditEntry.objects.filter(content_type__model="countentry", user=clerk).count() == 1
