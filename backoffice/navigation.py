@@ -8,7 +8,15 @@ from django.contrib import admin
 from django.urls import reverse_lazy
 
 from inventory import access
-from inventory.models import GoodsReceipt, PurchaseOrder, StockLevel, StockMovement, TransferOrder, Warehouse
+from inventory.models import (
+    GoodsReceipt,
+    PurchaseOrder,
+    StockCount,
+    StockLevel,
+    StockMovement,
+    TransferOrder,
+    Warehouse,
+)
 
 
 def _perm(codename: str, model=None):
@@ -65,6 +73,13 @@ def _groups() -> list[dict]:
                     "admin:inventory_transferorder_changelist",
                     "inventory.view_transferorder",
                     TransferOrder,
+                ),
+                _link(
+                    "Stock counts",
+                    "fact_check",
+                    "admin:inventory_stockcount_changelist",
+                    "inventory.view_stockcount",
+                    StockCount,
                 ),
                 _link(
                     "Background jobs", "pending_actions", "admin:inventory_datajob_changelist", "inventory.view_datajob"

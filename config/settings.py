@@ -243,6 +243,8 @@ STOCKROOM_SUBMISSION_TTL_DAYS = int(os.environ.get("SUBMISSION_TTL_DAYS", "30"))
 # How far a delivery may exceed what a purchase order line still expects, in percent of the quantity
 # ordered (0: never more than ordered). Suppliers who ship by the case set it higher.
 PURCHASE_OVER_RECEIPT_TOLERANCE_PERCENT = Decimal(os.environ.get("PURCHASE_OVER_RECEIPT_TOLERANCE_PERCENT", "0"))
+# Above this total value of differences (at average cost), a stock count needs an approver who counted none of it.
+STOCK_COUNT_FOUR_EYES_VALUE = Decimal(os.environ.get("STOCK_COUNT_FOUR_EYES_VALUE", "1000"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = STOCKROOM_IMPORT_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # django-import-export is used as a library (resources, fields, widgets; inventory.imports), not as an

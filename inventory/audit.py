@@ -16,12 +16,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from decimal import Decimal
+from functools import cache
 from types import SimpleNamespace
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.signals import post_save
 from django.dispatch import receiver
@@ -164,12 +165,45 @@ def bulk_update_with_history(
                 written.append(field.name)
                 for obj in changed:
                     setattr(obj, field.attname, now)
-        model._default_manager.bulk_update(changed, written, batch_size=batch_size)
+        _write_fields(model, changed, written, batch_size=batch_size)
         history = get_history_manager_for_model(model).bulk_history_create(
             changed, batch_size=batch_size, update=True, default_user=user, default_change_reason=reason
         )
         _index_bulk(model, history, changed, changes)
     return changed
+
+
+def _write_fields(model: type[models.Model], objs: list, fields: Sequence[str], *, batch_size: int) -> None:
+    """Save `fields` of `objs` in bulk: on PostgreSQL one UPDATE … FROM (VALUES …) per batch of 1,000.
+
+    Django's bulk_update builds a CASE WHEN per field and row, which costs seconds of Python and
+    SQL at 10,000 rows (a 10,000-line stock count); SQLite keeps Django's own.
+    """
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_update(objs, fields, batch_size=batch_size)
+        return
+    quote = connection.ops.quote_name
+    pk = model._meta.pk
+    columns = [model._meta.get_field(name) for name in fields]
+    casts = [f"%s::{field.db_type(connection)}" for field in [pk, *columns]]
+    assignments = ", ".join(f"{quote(field.column)} = v.c{n}" for n, field in enumerate(columns, start=1))
+    aliases = ", ".join(f"c{n}" for n in range(len(columns) + 1))
+    table = quote(model._meta.db_table)
+    for start in range(0, len(objs), 1000):
+        batch = objs[start : start + 1000]
+        rows = ", ".join(f"({', '.join(casts)})" for _ in batch)
+        params = [
+            value
+            for obj in batch
+            for value in [
+                obj.pk,
+                *(field.get_db_prep_save(getattr(obj, field.attname), connection) for field in columns),
+            ]
+        ]
+        where = f"{table}.{quote(pk.column)} = v.c0"
+        sql = f"UPDATE {table} SET {assignments} FROM (VALUES {rows}) AS v({aliases}) WHERE {where}"
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
 
 
 def _diff_against_stored(model: type[models.Model], objs: list, fields: Sequence[str]) -> dict:
@@ -244,15 +278,17 @@ def describe_changes(old, new, fields: Iterable[models.Field], *, labels: "Label
     return changes
 
 
-def tracked_fields(model: type[models.Model]) -> list[models.Field]:
-    """The fields of `model` whose history is kept and that people edit."""
+@cache
+def tracked_fields(model: type[models.Model]) -> tuple[models.Field, ...]:
+    """The fields of `model` whose history is kept and that people edit (asked once per model: a bulk diff asks
+    for every row)."""
     history_model = get_history_manager_for_model(model).model
     tracked = {field.attname for field in history_model.tracked_fields}
-    return [
+    return tuple(
         field
         for field in model._meta.concrete_fields
         if field.attname in tracked and field.editable and not field.primary_key
-    ]
+    )
 
 
 def _warehouse_id(model: type[models.Model], record, obj) -> int | None:

@@ -29,6 +29,11 @@ TRANSFERS = [
     "receive_transferorder",
 ]
 
+COUNTS_VIEW = ["view_stockcount", "view_stockcountline", "view_countentry"]
+# Counting into an open session; opening, reviewing and cancelling one is a manager's, posting needs approve_count.
+COUNTING = [*COUNTS_VIEW, "add_countentry"]
+COUNTS = [*COUNTING, "add_stockcount", "change_stockcount", "approve_count"]
+
 CLERK = "Clerk"
 MANAGER = "Warehouse manager"
 CATALOG_EDITOR = "Catalog editor"
@@ -36,12 +41,13 @@ REPORT_VIEWER = "Report viewer"
 ADMINISTRATOR = "Administrator"
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    CLERK: [*CATALOG_VIEW, *STOCK_VIEW, *PURCHASING, *TRANSFERS, "add_stockmovement"],
+    CLERK: [*CATALOG_VIEW, *STOCK_VIEW, *PURCHASING, *TRANSFERS, *COUNTING, "add_stockmovement"],
     MANAGER: [
         *CATALOG_VIEW,
         *STOCK_VIEW,
         *PURCHASING,
         *TRANSFERS,
+        *COUNTS,
         "add_stockmovement",
         "post_adjustment",
         "view_reports",

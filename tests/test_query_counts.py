@@ -61,6 +61,9 @@ def _fill(kind: str, count: int, user):
         destination = Warehouse.objects.filter(code="TO-B").first() or WarehouseFactory(code="TO-B")
         for _ in range(count):
             _transfer_with(user, source, destination, lines=1)
+    elif kind == "stockcount":
+        for _ in range(count):
+            _count_with(user, WarehouseFactory(), lines=1)
     elif kind == "datajob":
         DataJob.objects.bulk_create(
             DataJob(kind="export", title=f"Job {n}", created_by=user, status="running", rows_total=10)
@@ -100,6 +103,18 @@ def _transfer_with(user, source, destination, *, lines: int):
     return order
 
 
+def _count_with(user, warehouse, *, lines: int, entries: int = 0):
+    """An open stock count of `lines` stocked products, with `entries` scans spread over them."""
+    from inventory.services import counts
+
+    products = [ProductFactory() for _ in range(lines)]
+    StockLevel.objects.bulk_create(StockLevel(product=p, warehouse=warehouse, on_hand=Decimal(3)) for p in products)
+    count = counts.open_count(user=user, warehouse=warehouse)
+    for n in range(entries):
+        counts.record_entry(user=user, count=count, code=products[n % lines].sku)
+    return count
+
+
 LISTS = {
     "product": "/admin/inventory/product/",
     "supplier": "/admin/inventory/supplier/",
@@ -109,6 +124,7 @@ LISTS = {
     "purchaseorder": "/admin/inventory/purchaseorder/",
     "goodsreceipt": "/admin/inventory/goodsreceipt/",
     "transferorder": "/admin/inventory/transferorder/",
+    "stockcount": "/admin/inventory/stockcount/",
     "category": "/admin/inventory/category/",
     "warehouse": "/admin/inventory/warehouse/",
     "accessevent": "/admin/inventory/accessevent/",
@@ -243,6 +259,9 @@ def _change_page_with(kind: str, related: int, user) -> str:
         source, destination = WarehouseFactory(code=f"TA{related}"), WarehouseFactory(code=f"TB{related}")
         order = _transfer_with(user, source, destination, lines=related)
         return f"/admin/inventory/transferorder/{order.pk}/change/"
+    if kind == "stockcount":
+        count = _count_with(user, WarehouseFactory(code=f"CNT{related}"), lines=related, entries=related)
+        return f"/admin/inventory/stockcount/{count.pk}/change/"
     raise AssertionError(kind)
 
 
@@ -258,6 +277,7 @@ def _change_page_with(kind: str, related: int, user) -> str:
         "purchaseorder",
         "goodsreceipt",
         "transferorder",
+        "stockcount",
     ],
 )
 def test_a_change_page_costs_the_same_with_10_or_200_related_rows(admin_client, superuser, kind):
@@ -278,3 +298,15 @@ def test_the_transfer_receive_screen_costs_the_same_with_10_or_100_lines_in_tran
     large = queries(admin_client, f"/admin/inventory/transferorder/{many.pk}/receive/")
 
     assert large == small, f"{small} queries with 10 lines, {large} with 100"
+
+
+@pytest.mark.parametrize("page", ["review", "scan"])
+def test_a_count_review_and_scan_page_cost_the_same_with_10_or_200_lines(admin_client, superuser, page):
+    few = _count_with(superuser, WarehouseFactory(code="FEW"), lines=10, entries=10)
+    many = _count_with(superuser, WarehouseFactory(code="MANY"), lines=200, entries=200)
+    admin_client.get(f"/admin/inventory/stockcount/{few.pk}/{page}/")
+
+    small = queries(admin_client, f"/admin/inventory/stockcount/{few.pk}/{page}/")
+    large = queries(admin_client, f"/admin/inventory/stockcount/{many.pk}/{page}/")
+
+    assert large == small, f"{page}: {small} queries with 10 lines, {large} with 200"

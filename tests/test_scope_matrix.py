@@ -1,7 +1,7 @@
 """The leakage matrix: a user scoped to warehouse ALPHA reaches nothing of BRAVO through any admin path.
 
-Each warehouse-bound admin (Warehouse, StockLevel, StockMovement, PurchaseOrder, GoodsReceipt, TransferOrder) is tried
-on every path:
+Each warehouse-bound admin (Warehouse, StockLevel, StockMovement, PurchaseOrder, GoodsReceipt, TransferOrder,
+StockCount) is tried on every path (a stock count also on its scan, review and step pages):
 1 changelist rows, counts and filter choices; 2 change/delete/history by URL; 3 search;
 4 autocomplete and raw-id popups; 5 foreign-key choices and forged POSTs; 6 actions on a
 forged selection; 7 transfers; 8 dashboard; 9 export and import.
@@ -19,13 +19,13 @@ from django.urls import reverse
 from inventory import services
 from inventory.models import StockLevel, StockMovement, Warehouse
 from inventory.roles import MANAGER
-from inventory.services import purchasing, transfers
+from inventory.services import counts, purchasing, transfers
 from tests.factories import ProductFactory, UserFactory, WarehouseFactory, grant, ordered_po
 
 pytestmark = pytest.mark.django_db
 
 LEAKS = ["BRAVO", "Bravo depot", "SKU-BRAVO", "Bravo blaster"]
-MODELS = ["warehouse", "stocklevel", "stockmovement", "purchaseorder", "goodsreceipt", "transferorder"]
+MODELS = ["warehouse", "stocklevel", "stockmovement", "purchaseorder", "goodsreceipt", "transferorder", "stockcount"]
 
 
 def give(user, *codenames):
@@ -68,6 +68,8 @@ def world(superuser):
         "purchaseorder": orders,
         "goodsreceipt": tuple(receipts),
         "transferorder": transfer_orders,
+        # Each warehouse's stock is being counted (one line: its product).
+        "stockcount": tuple(counts.open_count(user=superuser, warehouse=warehouse) for warehouse in (alpha, bravo)),
     }
 
 
@@ -197,7 +199,9 @@ def test_own_warehouse_object_opens_by_url(scoped_client, world, model, view):
     assert scoped_client.get(url(model, view, world[model][0].pk)).status_code == 200
 
 
-@pytest.mark.parametrize("model", ["warehouse", "stocklevel", "purchaseorder", "goodsreceipt", "transferorder"])
+@pytest.mark.parametrize(
+    "model", ["warehouse", "stocklevel", "purchaseorder", "goodsreceipt", "transferorder", "stockcount"]
+)
 def test_history_version_of_other_warehouse_object_is_not_found(scoped_client, world, model):
     obj = world[model][1]
     version = obj.history.latest()
@@ -234,6 +238,29 @@ def test_steps_of_other_warehouse_transfer_order_are_not_found(scoped_client, wo
     assert_no_leak(shown)
     order.refresh_from_db()
     assert order.state == "draft"
+
+
+@pytest.mark.parametrize("view", ["scan_count", "review_count", "start_review", "post_count", "cancel_count"])
+def test_scan_review_and_steps_of_other_warehouse_count_are_not_found(scoped_client, world, view):
+    count = world["stockcount"][1]
+
+    shown = scoped_client.get(url("stockcount", view, count.pk))
+    posted = scoped_client.post(url("stockcount", view, count.pk), {"submission_key": "forged", "code": "SKU-BRAVO"})
+
+    assert (shown.status_code, posted.status_code) == (404, 404)
+    assert_no_leak(shown)
+    count.refresh_from_db()
+    assert count.state == "open" and not count.lines.with_counted().filter(counted__isnull=False).exists()
+
+
+def test_scanning_another_warehouses_product_into_own_count_says_only_that_it_is_not_in_it(scoped_client, world):
+    count = world["stockcount"][0]
+
+    response = scoped_client.post(url("stockcount", "scan_count", count.pk), {"code": "SKU-BRAVO"})
+
+    assert response.status_code == 422
+    assert "is not part of" in response.content.decode()
+    assert "Bravo depot" not in response.content.decode()
 
 
 def test_posting_to_other_warehouse_object_changes_nothing(scoped_client, scoped, world):

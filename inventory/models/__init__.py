@@ -3,6 +3,7 @@
 from inventory.models.access import AccessEvent, Role, WarehouseGroupPermission, WarehouseUserPermission
 from inventory.models.audit import AuditEntry
 from inventory.models.catalog import Category, Product, Supplier, normalize_sku
+from inventory.models.counts import CountEntry, StockCount, StockCountLine, StockCountState
 from inventory.models.jobs import DataJob, WorkerHeartbeat
 from inventory.models.numbering import DocumentCounter
 from inventory.models.purchasing import (
@@ -28,6 +29,7 @@ __all__ = [
     "AccessEvent",
     "AuditEntry",
     "Category",
+    "CountEntry",
     "DataJob",
     "DocumentCounter",
     "GoodsReceipt",
@@ -39,6 +41,9 @@ __all__ = [
     "PurchaseOrderState",
     "Role",
     "SecurityEvent",
+    "StockCount",
+    "StockCountLine",
+    "StockCountState",
     "StockLevel",
     "StockMovement",
     "Submission",

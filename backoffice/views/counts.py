@@ -1,0 +1,261 @@
+"""A stock count's screens: the scan page, the review (with the grid), and its steps (review, post, cancel).
+
+Each one writes only through inventory.services.counts and takes the session from the
+count admin's scoped rows: a session in a warehouse the user cannot see is a 404 here as
+on its change page. StockCountAdmin wires them in as its detail actions.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from unfold.widgets import UnfoldAdminTextInputWidget
+
+from backoffice.forms import DocumentStepForm
+from inventory import access, services
+from inventory.models import CountEntry, StockCount, StockCountLine, StockCountState
+from inventory.models.counts import COUNTING_STATES
+from inventory.services import counts
+from inventory.services.submissions import AlreadySubmitted, once
+
+RECENT_SCANS = 10
+REVIEW_PAGE_SIZE = 100
+
+
+class ScanForm(forms.Form):
+    """One scan: a barcode or SKU, and how many (one unless typed)."""
+
+    code = forms.CharField(
+        max_length=64,
+        required=False,
+        label="Barcode or SKU",
+        widget=UnfoldAdminTextInputWidget(attrs={"autofocus": True, "autocomplete": "off", "inputmode": "text"}),
+    )
+    quantity = forms.CharField(
+        max_length=20, required=False, label="Quantity", widget=UnfoldAdminTextInputWidget(attrs={"size": 6})
+    )
+
+
+@dataclass(frozen=True)
+class Step:
+    """A change of state the change page offers."""
+
+    title: str
+    button: str
+    explanation: str
+    states: tuple[str, ...]
+    permission: str
+    apply: Callable[..., str]
+
+
+STEPS = {
+    "start_review": Step(
+        title="Review {number}",
+        button="Counting is done",
+        explanation="The differences are reviewed next; counters may still correct a line.",
+        states=(StockCountState.OPEN, StockCountState.COUNTING),
+        permission="change_stockcount",
+        apply=lambda user, count, key: _start_review(user, count),
+    ),
+    "post_count": Step(
+        title="Approve and post {number}",
+        button="Post the differences",
+        explanation="Every difference is posted as an adjustment “count {number}”, all at once.",
+        states=(StockCountState.REVIEW,),
+        permission="approve_count",
+        apply=lambda user, count, key: _post(user, count, key),
+    ),
+    "cancel_count": Step(
+        title="Cancel {number}",
+        button="Cancel the count",
+        explanation="Nothing is posted; the entries stay on record.",
+        states=tuple(COUNTING_STATES),
+        permission="change_stockcount",
+        apply=lambda user, count, key: _cancel(user, count),
+    ),
+}
+
+
+def _start_review(user, count: StockCount) -> str:
+    counts.start_review(user=user, count=count)
+    return f"{count.number} is in review."
+
+
+def _post(user, count: StockCount, key: str) -> str:
+    movements = counts.post_count(user=user, count=count, submission_key=key)
+    return counts.post_summary(count, len(movements))
+
+
+def _cancel(user, count: StockCount) -> str:
+    counts.cancel_count(user=user, count=count)
+    return f"Cancelled {count.number}."
+
+
+def count_or_404(model_admin, request: HttpRequest, object_id) -> StockCount:
+    count = model_admin.visible_object(request, object_id)
+    if count is None:
+        raise Http404("No stock count matches the given query.")
+    return count
+
+
+def change_url(count: StockCount) -> str:
+    return reverse("admin:inventory_stockcount_change", args=[count.pk])
+
+
+def may(request: HttpRequest, count: StockCount, model_perm: str, warehouse_perm: str) -> bool:
+    """Whether the user has the role's permission and the warehouse permission at the session's warehouse."""
+    return request.user.has_perm(f"inventory.{model_perm}") and access.has_warehouse_permission(
+        request.user, warehouse_perm, count.warehouse_id
+    )
+
+
+def shows_expected(request: HttpRequest, count: StockCount) -> bool:
+    """Blind sessions never show counters the expected quantities; approvers see them to review."""
+    return not count.is_blind or request.user.has_perm("inventory.approve_count")
+
+
+def offered_steps(count: StockCount) -> set[str]:
+    """The detail actions the change page offers for the session in its state."""
+    offered = {name for name, step in STEPS.items() if count.state in step.states} | {"review_count"}
+    if count.is_counting:
+        offered.add("scan_count")
+    return offered
+
+
+def scan(model_admin, request: HttpRequest, object_id) -> HttpResponse:
+    """The scan page: Enter adds one (or the typed quantity) to the scanned product's line."""
+    count = count_or_404(model_admin, request, object_id)
+    form = ScanForm(request.POST if request.method == "POST" else None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            entry = counts.record_entry(
+                user=request.user, count=count, code=data["code"], quantity=(data["quantity"] or "").strip() or 1
+            )
+        except services.DomainError as refused:
+            error = refused.message
+        else:
+            product = entry.line.product
+            model_admin.message_user(
+                request, f"+{product.format_quantity(entry.quantity)} {product.sku} — {product.name}", messages.SUCCESS
+            )
+            return HttpResponseRedirect(request.path)
+    recent = (
+        CountEntry.objects.filter(line__count=count)
+        .select_related("line__product", "counted_by")
+        .order_by("-id")[:RECENT_SCANS]
+    )
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": f"Scan into {count.number} ({count.warehouse.code}, {count.scope_words()})",
+        "opts": model_admin.opts,
+        "count": count,
+        "form": ScanForm() if not error else form,
+        "error": error,
+        "recent": recent,
+        "change_url": change_url(count),
+        "review_url": reverse("admin:inventory_stockcount_review_count", args=[count.pk]),
+    }
+    return TemplateResponse(request, "backoffice/counts/scan.html", context, status=422 if error else 200)
+
+
+def review(model_admin, request: HttpRequest, object_id) -> HttpResponse:
+    """Every line with expected, counted, difference and its value; filters, totals, and the grid to type counts."""
+    count = count_or_404(model_admin, request, object_id)
+    if request.method == "POST":
+        return _save_grid(model_admin, request, count)
+    show = request.GET.get("show", "")
+    lines = StockCountLine.objects.filter(count=count).with_difference(count).select_related("product")
+    if show == "differences":
+        lines = lines.exclude(difference=0)
+    elif show == "uncounted":
+        lines = lines.filter(counted__isnull=True)
+    page = Paginator(lines.order_by("product__sku", "pk"), REVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
+    expected = shows_expected(request, count)
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": f"Review {count.number} ({count.warehouse.code}, {count.scope_words()})",
+        "opts": model_admin.opts,
+        "count": count,
+        "page": page,
+        "show": show,
+        "shows_expected": expected,
+        "totals": counts.review_totals(count) if expected else None,
+        "may_count": count.is_counting and may(request, count, "add_countentry", access.OPERATE_STOCK),
+        "change_url": change_url(count),
+        "filters": [("", "All lines"), ("differences", "Only differences"), ("uncounted", "Not counted")],
+    }
+    return TemplateResponse(request, "backoffice/counts/review.html", context)
+
+
+def _save_grid(model_admin, request: HttpRequest, count: StockCount) -> HttpResponse:
+    """The grid's typed counts (`line-<id>` fields; blank leaves a line as it is), each through set_counted."""
+    if not may(request, count, "add_countentry", access.OPERATE_STOCK):
+        raise Http404("No stock count matches the given query.")
+    typed = {
+        int(name.removeprefix("line-")): value.strip()
+        for name, value in request.POST.items()
+        if name.startswith("line-") and name.removeprefix("line-").isdigit() and value.strip()
+    }
+    lines = StockCountLine.objects.filter(count=count, pk__in=typed).select_related("product")
+    saved = 0
+    for line in lines:
+        line.count = count
+        try:
+            saved += counts.set_counted(user=request.user, line=line, quantity=typed[line.pk]) is not None
+        except services.DomainError as refused:
+            model_admin.message_user(request, refused.message, messages.ERROR)
+    model_admin.message_user(request, f"Saved {saved} count{'s' if saved != 1 else ''}.", messages.SUCCESS)
+    return HttpResponseRedirect(request.get_full_path())
+
+
+def take_step(model_admin, request: HttpRequest, object_id, name: str) -> HttpResponse:
+    """Confirm and apply one step of the session (review, post, cancel), once per submission."""
+    count = count_or_404(model_admin, request, object_id)
+    step = STEPS[name]
+    form = DocumentStepForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        done = _apply_once(model_admin, request, count, form, step)
+        if done is not None:
+            return done
+    totals = counts.review_totals(count) if name == "post_count" else None
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": step.title.format(number=count.number),
+        "opts": model_admin.opts,
+        "count": count,
+        "form": form,
+        "explanation": step.explanation.format(number=count.number),
+        "button": step.button,
+        "totals": totals,
+        "needs_second_approver": totals is not None and counts.needs_second_approver(count, totals),
+        "change_url": change_url(count),
+    }
+    return TemplateResponse(request, "backoffice/counts/step.html", context)
+
+
+def _apply_once(model_admin, request: HttpRequest, count: StockCount, form, step: Step) -> HttpResponse | None:
+    """Apply the step under the form's key; None when the services refused (the error is on the form)."""
+    key = form.cleaned_data["submission_key"]
+    try:
+        if step is STEPS["post_count"]:
+            # Posting keeps its own key inside its transaction (inventory.services.counts.post_count).
+            message = step.apply(request.user, count, key)
+        else:
+            with once(key=key, user=request.user, purpose="stock count") as taken:
+                taken.result = {"message": step.apply(request.user, count, key)}
+            message = taken.result["message"]
+    except AlreadySubmitted as repeat:
+        model_admin.message_user(request, repeat.message, messages.SUCCESS)
+        return HttpResponseRedirect(change_url(count))
+    except services.DomainError as error:
+        form.add_error(None, error.message)
+        return None
+    model_admin.message_user(request, message, messages.SUCCESS)
+    return HttpResponseRedirect(change_url(count))

@@ -1,0 +1,166 @@
+"""Stock counts in the admin: opening one, the scan page, the review with its grid, posting once, and scope."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils.html import strip_tags
+
+from inventory.models import CountEntry, StockCount, StockLevel, StockMovement
+from inventory.roles import MANAGER
+from inventory.services import counts, stock
+from tests.factories import ProductFactory, SuperuserFactory, UserFactory, grant
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def stocked(db, warehouse_a, warehouse_b):
+    user = SuperuserFactory(username="stocker")
+    hammer = ProductFactory(sku="SKU-HAMMER", name="Hammer", barcode="4000001")
+    saw = ProductFactory(sku="SKU-SAW", name="Saw", barcode="4000002")
+    for product, quantity in ((hammer, 10), (saw, 4)):
+        stock.receive(user=user, product=product, warehouse=warehouse_a, quantity=quantity, unit_cost="2.5")
+    stock.receive(user=user, product=hammer, warehouse=warehouse_b, quantity=3, unit_cost="2.5")
+    return hammer, saw
+
+
+@pytest.fixture
+def session(manager, warehouse_a, stocked):
+    return counts.open_count(user=manager, warehouse=warehouse_a)
+
+
+@pytest.fixture
+def clerk_client(client, clerk):
+    client.force_login(clerk)
+    return client
+
+
+@pytest.fixture
+def approver_client(client, warehouse_a):
+    user = UserFactory(username="manager_two", roles=[MANAGER])
+    grant(user, "manage_stock", warehouse_a)
+    client.force_login(user)
+    return client
+
+
+def url(name: str, *args) -> str:
+    return reverse(f"admin:inventory_stockcount_{name}", args=args)
+
+
+def text(response) -> str:
+    return " ".join(strip_tags(response.content.decode()).split())
+
+
+def key_of(client, path) -> str:
+    return client.get(path).context["form"].initial["submission_key"]
+
+
+def test_a_manager_opens_a_count_from_the_add_page(client, manager, warehouse_a, stocked):
+    client.force_login(manager)
+
+    response = client.post(url("add"), {"warehouse": warehouse_a.pk, "category": "", "bin_prefix": ""})
+
+    count = StockCount.objects.get()
+    assert response.status_code == 302 and response.url == url("change", count.pk)
+    assert count.lines.count() == 2 and count.created_by == manager
+    assert count.number in text(client.get(url("changelist")))
+
+
+def test_opening_a_count_of_nothing_stocked_is_refused_on_the_form(client, manager, warehouse_a, stocked):
+    client.force_login(manager)
+
+    response = client.post(url("add"), {"warehouse": warehouse_a.pk, "bin_prefix": "ZZ"})
+
+    assert "Nothing is stocked in A for this scope" in text(response)
+    assert not StockCount.objects.exists()
+
+
+def test_the_scan_page_adds_one_per_scan_and_shows_the_last_scanned(clerk_client, session):
+    page = clerk_client.get(url("scan_count", session.pk))
+    assert page.status_code == 200
+    assert "autofocus" in page.content.decode()
+
+    first = clerk_client.post(url("scan_count", session.pk), {"code": "4000001", "quantity": ""})
+    clerk_client.post(url("scan_count", session.pk), {"code": "SKU-HAMMER", "quantity": "4"})
+
+    assert first.status_code == 302
+    shown = text(clerk_client.get(url("scan_count", session.pk)))
+    assert "SKU-HAMMER — Hammer 4 clerk_a" in shown
+    assert sorted(CountEntry.objects.values_list("quantity", flat=True)) == [1, 4]
+
+
+def test_an_unknown_code_flashes_an_error_and_writes_nothing(clerk_client, session):
+    response = clerk_client.post(url("scan_count", session.pk), {"code": "NOPE-42", "quantity": ""})
+
+    assert response.status_code == 422
+    assert "No product has the barcode or SKU “NOPE-42”." in text(response)
+    assert "scan-flash-error" in response.content.decode()
+    assert not CountEntry.objects.exists()
+
+
+def test_the_review_shows_expected_counted_difference_and_value_with_filters(approver_client, clerk, session):
+    counts.record_entry(user=clerk, count=session, code="4000001", quantity=8)
+
+    everything = text(approver_client.get(url("review_count", session.pk)))
+    differences = approver_client.get(url("review_count", session.pk), {"show": "differences"})
+    uncounted = approver_client.get(url("review_count", session.pk), {"show": "uncounted"})
+
+    assert "SKU-HAMMER — Hammer 10 0 8 -2 -5.00" in everything
+    assert "1 of 2 lines differ; 1 counted" in everything
+    assert [line.product.sku for line in differences.context["page"]] == ["SKU-HAMMER"]
+    assert [line.product.sku for line in uncounted.context["page"]] == ["SKU-SAW"]
+
+
+def test_a_blind_count_never_shows_counters_the_expected_quantities(clerk_client, manager, warehouse_a, stocked):
+    blind = counts.open_count(user=manager, warehouse=warehouse_a, is_blind=True)
+
+    review = clerk_client.get(url("review_count", blind.pk))
+
+    assert review.status_code == 200
+    assert "Expected" not in text(review) and "10" not in text(review).split("Product", 1)[1]
+    assert "blind count" in text(review)
+
+
+def test_the_grid_sets_counts(clerk_client, session):
+    page = clerk_client.get(url("review_count", session.pk))
+    lines = {line.product.sku: line for line in page.context["page"]}
+
+    clerk_client.post(url("review_count", session.pk), {f"line-{lines['SKU-SAW'].pk}": "3"})
+
+    assert StockCount.objects.get().lines.with_counted().get(product__sku="SKU-SAW").counted == 3
+
+
+def test_posting_from_the_page_adjusts_stock_once(
+    approver_client, client, manager, clerk, session, stocked, warehouse_a
+):
+    hammer, _ = stocked
+    counts.record_entry(user=clerk, count=session, code="4000001", quantity=8)
+    client.force_login(manager)
+    client.post(url("start_review", session.pk), {"submission_key": key_of(client, url("start_review", session.pk))})
+    session.refresh_from_db()
+    assert session.state == "review"
+
+    key = key_of(approver_client, url("post_count", session.pk))
+    first = approver_client.post(url("post_count", session.pk), {"submission_key": key})
+    again = approver_client.post(url("post_count", session.pk), {"submission_key": key}, follow=True)
+
+    assert first.status_code == 302
+    assert f"Posted {session.number}: 1 adjustment in A" in text(again)
+    assert StockMovement.objects.filter(reference=session.number).count() == 1
+    assert StockLevel.objects.get(product=hammer, warehouse=warehouse_a).on_hand == Decimal("8")
+
+
+@pytest.mark.parametrize("view", ["change", "scan_count", "review_count", "start_review", "post_count", "cancel_count"])
+def test_another_warehouses_count_is_not_found(client, warehouse_b, stocked, view):
+    other = counts.open_count(user=SuperuserFactory(username="boss"), warehouse=warehouse_b)
+    outsider = UserFactory(username="manager_a2", roles=[MANAGER])
+    grant(outsider, "manage_stock", StockCount._meta.get_field("warehouse").related_model.objects.get(code="A"))
+    client.force_login(outsider)
+
+    shown = client.get(url(view, other.pk))
+    posted = client.post(url(view, other.pk), {"submission_key": "forged", "code": "4000001"})
+
+    assert (shown.status_code, posted.status_code) == (404, 404)
+    other.refresh_from_db()
+    assert other.state == "open" and not CountEntry.objects.exists()
