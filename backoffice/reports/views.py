@@ -94,7 +94,7 @@ def _report_response(request, admin_site, report_class: type[Report]):
         "headers": _headers(report),
         "rows": [
             {"key": key, "cells": list(zip(row, numeric, strict=True))}
-            for key, row in zip(page.keys or [None] * len(page.rows), page.rows, strict=True)
+            for key, row in zip(page.keys, page.rows, strict=True)
         ],
         "selection": _selection(request, report),
         "totals": list(zip(totals, numeric, strict=True)) if totals else None,

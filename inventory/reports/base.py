@@ -28,7 +28,11 @@ class Page:
     rows: list[tuple]
     number: int
     has_next: bool
-    keys: list = field(default_factory=list)  # per row, what a selection sends (reports whose rows can be picked)
+    keys: list | None = None  # per row, what a selection sends (reports whose rows can be picked)
+
+    def __post_init__(self):
+        if self.keys is None:
+            self.keys = [None] * len(self.rows)  # rows nobody picks still pair with a key
 
     @property
     def has_previous(self) -> bool:
