@@ -12,7 +12,9 @@ from django.utils import timezone
 
 from inventory import access
 from inventory.models import DataJob, StockLevel, StockMovement
+from inventory.reports import REPORTS
 
+REORDER_URL = "admin:report_reorder_suggestions"
 RECENT = 8
 WAREHOUSES_SHOWN = 12
 
@@ -62,7 +64,8 @@ def work_home(user) -> dict:
         low = StockLevel.objects.filter(access.scope_q(user, access.VIEW_STOCK)).below_reorder_point().count()
         if low:
             said = "1 stock row is at or below its" if low == 1 else f"{low:,} stock rows are at or below their"
-            attention.append({"text": f"{said} reorder point", "href": ""})
+            may_order = REPORTS["reorder_suggestions"].may_view(user)  # then the suggestions turn them into orders
+            attention.append({"text": f"{said} reorder point", "href": reverse(REORDER_URL) if may_order else ""})
     return {
         "actions": quick_actions(user),
         "warehouses": [

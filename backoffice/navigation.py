@@ -17,6 +17,7 @@ from inventory.models import (
     TransferOrder,
     Warehouse,
 )
+from inventory.reports import REPORTS
 
 
 def _perm(codename: str, model=None):
@@ -109,9 +110,12 @@ def _groups() -> list[dict]:
             "title": "Reports",
             "items": [
                 _link("Stock on hand", "inventory", "admin:report_stock_on_hand", "inventory.view_reports"),
-                _link(
-                    "Reorder suggestions", "shopping_cart", "admin:report_reorder_suggestions", "inventory.view_reports"
-                ),
+                {
+                    "title": "Reorder suggestions",
+                    "icon": "shopping_cart",
+                    "link": reverse_lazy("admin:report_reorder_suggestions"),
+                    "permission": lambda request: REPORTS["reorder_suggestions"].may_view(request.user),
+                },
                 _link("Stock valuation", "payments", "admin:report_stock_valuation", "inventory.view_reports"),
                 _link("Movement ledger report", "timeline", "admin:report_movement_ledger", "inventory.view_reports"),
             ],

@@ -42,6 +42,7 @@ def test_a_clerk_gets_posting_actions_their_warehouses_and_their_own_recent_move
     assert "Export of stock levels, 12 rows" in text
     assert "1 of your background jobs failed this week" in text
     assert "1 stock row is at or below its reorder point" in text
+    assert 'href="/admin/reports/reorder-suggestions/">1 stock row is at or below' in page  # where to order it
 
 
 def test_a_catalog_editor_gets_catalog_actions_and_no_stock(client):

@@ -9,9 +9,10 @@ from django.utils.html import strip_tags
 from inventory import services
 from inventory.models import PurchaseOrder, PurchaseOrderState, StockLevel
 from inventory.reports import ReorderSuggestionsReport
+from inventory.roles import CATALOG_EDITOR
 from inventory.services import purchasing
 from inventory.services.submissions import new_submission_key
-from tests.factories import ProductFactory, SupplierFactory, ordered_po
+from tests.factories import ProductFactory, SupplierFactory, UserFactory, ordered_po
 
 pytestmark = pytest.mark.django_db
 
@@ -185,3 +186,28 @@ def test_dashboard_counts_open_orders_and_units_on_order_in_the_viewers_warehous
 
     card = next(kpi for kpi in kpis if kpi["title"] == "Open purchase orders")
     assert (card["value"], card["footer"]) == ("1", "10 units still on order")
+
+
+def test_a_clerk_opens_the_suggestions_of_their_warehouse_and_drafts_from_them(
+    client, clerk, superuser, bolts, warehouse_a, warehouse_b
+):
+    services.receive(user=superuser, product=bolts, warehouse=warehouse_b, quantity=1, unit_cost=1)
+    client.force_login(clerk)
+
+    sidebar = client.get(reverse("admin:index")).content.decode()
+    page = client.get(reverse("admin:report_reorder_suggestions"))
+    response = draft_from(client, level_of(bolts, warehouse_a))
+
+    assert reverse("admin:report_reorder_suggestions") in sidebar
+    assert reverse("admin:report_stock_valuation") not in sidebar  # the other reports stay a report viewer's
+    assert page.status_code == 200
+    rows = page.context["page"].rows
+    assert [(row[0], row[1]) for row in rows] == [("A", "BOLT")]  # not warehouse B's row
+    assert "Drafted 1 purchase order:" in " ".join(strip_tags(response.content.decode()).split())
+    assert client.get(reverse("admin:report_stock_valuation")).status_code == 403
+
+
+def test_the_catalog_role_does_not_see_reorder_suggestions(client):
+    client.force_login(UserFactory(roles=[CATALOG_EDITOR]))
+
+    assert client.get(reverse("admin:report_reorder_suggestions")).status_code == 403

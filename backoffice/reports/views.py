@@ -21,7 +21,6 @@ from inventory.reports.stock import suggestions_for
 from inventory.services import DomainError, purchasing
 from inventory.services.submissions import AlreadySubmitted, new_submission_key, once
 
-VIEW_PERMISSION = "inventory.view_reports"
 # Parameters that are not filters: they are dropped from export specs and rebuilt for each link.
 CONTROL_PARAMS = ("page", "export")
 
@@ -61,7 +60,7 @@ def _view_for(admin_site, report_class: type[Report]):
 
 def report_view(request, *, admin_site, report_class: type[Report]):
     """Render one page of a report, or export its whole filtered result."""
-    if not request.user.has_perm(VIEW_PERMISSION):
+    if not report_class.may_view(request.user):
         raise PermissionDenied
     with replica_reads():  # reports only read: from the replica when there is one
         response = _report_response(request, admin_site, report_class)
@@ -124,7 +123,7 @@ def _may_draft_orders(user) -> bool:
 
 def draft_orders_view(request):
     """Turn the ticked suggestions into one draft PO per supplier and warehouse, at the suggested quantities."""
-    if not request.user.has_perm(VIEW_PERMISSION) or not _may_draft_orders(request.user):
+    if not _may_draft_orders(request.user):
         raise PermissionDenied
     back = reverse("admin:report_reorder_suggestions")
     form = DraftOrdersForm(request.POST, user=request.user)

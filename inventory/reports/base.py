@@ -85,6 +85,12 @@ class Report:
     default_sort: str
     page_size: int = PAGE_SIZE
     export_permission: str = "inventory.export_stocklevel"
+    # Any one of these opens the report; its rows are still limited to the viewer's warehouses.
+    view_permissions: tuple[str, ...] = ("inventory.view_reports",)
+
+    @classmethod
+    def may_view(cls, user) -> bool:
+        return any(user.has_perm(permission) for permission in cls.view_permissions)
 
     def __init__(self, user, params: Mapping[str, str] | None = None):
         self.user = user

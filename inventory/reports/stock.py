@@ -164,6 +164,8 @@ class ReorderSuggestionsReport(Report):
     title = "Reorder suggestions"
     filter_form = ReorderFilterForm
     default_sort = "-shortfall"
+    # Those who draft purchase orders start from here, report viewers or not (clerks: nothing they can't see on stock).
+    view_permissions = ("inventory.view_reports", "inventory.add_purchaseorder")
     columns = [
         Column("warehouse", "Warehouse", ("warehouse__code",)),
         Column("sku", "SKU", ("product__sku",)),
