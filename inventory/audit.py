@@ -66,7 +66,7 @@ def visible_entries(user) -> models.QuerySet[AuditEntry]:
 
     An entry is visible with the view permission on its model and, when it is
     about something in a warehouse (stock levels, the warehouse itself, a grant),
-    a view grant in that warehouse.
+    a view grant in that warehouse (for a transfer order: in its destination or its source).
     """
     entries = AuditEntry.objects.all()
     if user is None or not user.is_active:
@@ -80,8 +80,9 @@ def visible_entries(user) -> models.QuerySet[AuditEntry]:
     ]
     content_types = ContentType.objects.get_for_models(*viewable).values()
     warehouse_ids = access.warehouse_ids_for(user, access.VIEW_STOCK)
+    ids = sorted(warehouse_ids)
     return entries.filter(
-        Q(warehouse_id__isnull=True) | Q(warehouse_id__in=sorted(warehouse_ids)),
+        Q(warehouse_id__isnull=True) | Q(warehouse_id__in=ids) | Q(also_warehouse_id__in=ids),
         content_type__in=[content_type.pk for content_type in content_types],
     )
 
@@ -309,6 +310,7 @@ def _entry(model, record, obj, changes: list[dict]) -> AuditEntry:
         object_repr=str(obj)[:REPR_LENGTH],
         history_id=record.history_id,
         warehouse_id=_warehouse_id(model, record, obj),
+        also_warehouse_id=obj.audit_also_warehouse_id() if hasattr(obj, "audit_also_warehouse_id") else None,
         user_id=record.history_user_id,
         reason=record.history_change_reason or "",
         changes=changes,

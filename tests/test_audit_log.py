@@ -245,3 +245,31 @@ def test_the_date_pickers_get_the_scripts_they_need(admin_client):
 
     assert page.index("/admin/jsi18n/") < page.index("admin/js/calendar.js")
     assert page.index("admin/js/core.js") < page.index("admin/js/admin/DateTimeShortcuts.js")
+
+
+def test_a_transfer_order_is_in_the_log_of_both_its_warehouses_and_no_other(
+    client, superuser, manager, warehouse_a, warehouse_b
+):
+    from inventory.roles import MANAGER
+    from inventory.services import transfers
+    from inventory.services.submissions import new_submission_key
+    from tests.factories import WarehouseFactory
+
+    hammer = ProductFactory(sku="SKU-TO-LOG")
+    services.receive(user=superuser, product=hammer, warehouse=warehouse_a, quantity=5, unit_cost=1)
+    order = transfers.create_order(user=superuser, source=warehouse_a, warehouse=warehouse_b, lines=[(hammer, 3)])
+    transfers.ship(user=superuser, order=order, submission_key=new_submission_key())
+    destination_manager = UserFactory(roles=[MANAGER])
+    grant(destination_manager, "manage_stock", warehouse_b)
+    elsewhere = UserFactory(roles=[MANAGER])
+    grant(elsewhere, "manage_stock", WarehouseFactory(code="C"))
+
+    def logged(user, model: str) -> str:
+        client.force_login(user)
+        return "".join(log_rows(client.get("/admin/audit/", {"model": model})))
+
+    for user in (manager, destination_manager):  # manager: the source (A) only
+        assert order.number in logged(user, "inventory.transferorder")
+        assert "SKU-TO-LOG" in logged(user, "inventory.transferorderline")
+    assert order.number not in logged(elsewhere, "inventory.transferorder")
+    assert "SKU-TO-LOG" not in logged(elsewhere, "inventory.transferorderline")

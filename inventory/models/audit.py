@@ -30,6 +30,16 @@ class AuditEntry(models.Model):
         db_index=False,
         related_name="+",
     )
+    # A document between two warehouses (a transfer order) is filed under both: people of either side read it.
+    also_warehouse = models.ForeignKey(
+        "inventory.Warehouse",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
@@ -47,6 +57,11 @@ class AuditEntry(models.Model):
             models.Index(fields=["user", "-timestamp", "-id"], name="audit_user_time_idx"),
             models.Index(fields=["content_type", "object_id", "-timestamp"], name="audit_object_time_idx"),
             models.Index(fields=["warehouse", "-timestamp", "-id"], name="audit_warehouse_time_idx"),
+            models.Index(
+                fields=["also_warehouse", "-timestamp", "-id"],
+                name="audit_also_warehouse_time_idx",
+                condition=models.Q(also_warehouse__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -5,9 +5,10 @@ postings, and every posting points at the ledger movement it made in the destina
 transit warehouse (the ledger itself gets no document columns).
 
 Scope: `warehouse` is the destination, so the one scope mechanism (access.scope_q on
-"warehouse") files the order, its lines' history and its audit entries under it. The
-transfer admin widens its list to the source too (`visible_to`), so users of either side
-see the order and its lines; each side sees only its own warehouse's stock figures.
+"warehouse") files the order and its lines' history under it. The transfer admin widens
+its list to the source too (`visible_to`), and the audit log files their entries under both
+(`audit_also_warehouse_id`), so users of either side see the order, its lines and their
+audit entries; each side sees only its own warehouse's stock figures.
 """
 
 from decimal import Decimal
@@ -83,6 +84,10 @@ class TransferOrder(models.Model):
     def __str__(self) -> str:
         return self.number
 
+    def audit_also_warehouse_id(self) -> int:
+        """The audit log files the order under its destination (`warehouse`) and its source too."""
+        return self.source_id
+
     @property
     def is_in_transit(self) -> bool:
         return self.state in IN_TRANSIT_STATES
@@ -153,6 +158,10 @@ class TransferOrderLine(models.Model):
         """The warehouse the audit log files this line's history under: its order's destination."""
         return self.order.warehouse_id
 
+    def audit_also_warehouse_id(self) -> int:
+        """And its source's, whose people ship the line."""
+        return self.order.source_id
+
 
 class TransferPostingStep(models.TextChoices):
     SHIPPED = "shipped", "Shipped"
@@ -183,3 +192,7 @@ class TransferPosting(models.Model):
     def audit_warehouse_id(self) -> int:
         """Filed under the order's destination, like its line."""
         return self.line.order.warehouse_id
+
+    def audit_also_warehouse_id(self) -> int:
+        """And under its source, like its line."""
+        return self.line.order.source_id
