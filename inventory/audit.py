@@ -33,7 +33,7 @@ from simple_history.utils import get_history_manager_for_model
 
 from inventory import access
 from inventory.acting import acting_as
-from inventory.models import AccessEvent, AuditEntry, Warehouse
+from inventory.models import AccessEvent, AuditEntry, StockMovement, Warehouse
 
 ACTION_BY_HISTORY_TYPE = {
     "+": AuditEntry.Action.CREATED,
@@ -84,6 +84,35 @@ def visible_entries(user) -> models.QuerySet[AuditEntry]:
     return entries.filter(
         Q(warehouse_id__isnull=True) | Q(warehouse_id__in=ids) | Q(also_warehouse_id__in=ids),
         content_type__in=[content_type.pk for content_type in content_types],
+    )
+
+
+def visible_movements(user) -> models.QuerySet[StockMovement]:
+    """The ledger as the audit log shows it, to those who may read both: each stock movement is its own
+    permanent record (posted once, never edited or deleted; a mistake is undone by a reversing movement), so the
+    log reads the ledger itself instead of keeping a second copy of five million rows."""
+    movements = StockMovement.objects.all()
+    if user is None or not user.is_active:
+        return movements.none()
+    if user.is_superuser:
+        return movements
+    if not (user.has_perm("inventory.view_auditentry") and user.has_perm("inventory.view_stockmovement")):
+        return movements.none()
+    return movements.filter(access.scope_q(user, access.VIEW_STOCK))
+
+
+def movement_entry(movement: StockMovement) -> AuditEntry:
+    """A movement as an audit log row (unsaved): created by whoever posted it, in its warehouse, for its reason."""
+    return AuditEntry(
+        id=movement.pk,
+        timestamp=movement.created_at,
+        action=AuditEntry.Action.CREATED,
+        content_type=ContentType.objects.get_for_model(StockMovement),
+        object_id=movement.pk,
+        object_repr=str(movement)[:REPR_LENGTH],
+        warehouse=movement.warehouse,
+        user=movement.created_by,
+        reason=" · ".join(part for part in (movement.reference, movement.reason) if part),
     )
 
 

@@ -273,3 +273,39 @@ def test_a_transfer_order_is_in_the_log_of_both_its_warehouses_and_no_other(
         assert "SKU-TO-LOG" in logged(user, "inventory.transferorderline")
     assert order.number not in logged(elsewhere, "inventory.transferorder")
     assert "SKU-TO-LOG" not in logged(elsewhere, "inventory.transferorderline")
+
+
+def test_stock_movements_are_in_the_model_list_and_read_from_the_ledger_in_scope(
+    client, superuser, manager, warehouse_a, warehouse_b
+):
+    mine, theirs = ProductFactory(sku="SKU-LEDGER-A"), ProductFactory(sku="SKU-LEDGER-B")
+    services.receive(user=manager, product=mine, warehouse=warehouse_a, quantity=4, unit_cost=1, reference="PO 7")
+    services.receive(user=superuser, product=theirs, warehouse=warehouse_b, quantity=2, unit_cost=1)
+    client.force_login(manager)
+
+    page = client.get("/admin/audit/").content.decode()
+    rows = "".join(log_rows(client.get("/admin/audit/", {"model": "inventory.stockmovement"})))
+    changed = log_rows(client.get("/admin/audit/", {"model": "inventory.stockmovement", "action": "changed"}))
+
+    assert '<option value="inventory.stockmovement">Stock movements (the ledger)</option>' in page
+    assert "Receipt 4 × SKU-LEDGER-A into A" in rows and "PO 7" in rows and "manager_a" in rows
+    assert "/admin/inventory/stockmovement/" in rows  # each row opens the movement
+    assert "SKU-LEDGER-B" not in rows  # warehouse B is not the manager's
+    assert changed == []  # a movement is never changed: it is reversed by another
+    client.force_login(superuser)
+    exported = b"".join(
+        client.get("/admin/audit/export/", {"model": "inventory.stockmovement"}).streaming_content
+    ).decode()
+    assert "SKU-LEDGER-A" in exported and "SKU-LEDGER-B" in exported
+
+
+def test_the_ledger_in_the_log_pages_by_keyset(admin_client, superuser, warehouse_a):
+    product = ProductFactory(sku="SKU-PAGED")
+    for _ in range(PAGE_SIZE + 3):
+        services.receive(user=superuser, product=product, warehouse=warehouse_a, quantity=1, unit_cost=1)
+
+    first = admin_client.get("/admin/audit/", {"model": "inventory.stockmovement"})
+    older = first.context["older_url"]
+    second = admin_client.get(f"/admin/audit/{older}")
+
+    assert len(log_rows(first)) == PAGE_SIZE and len(log_rows(second)) == 3

@@ -21,12 +21,14 @@ from unfold.widgets import (
 
 from inventory import audit
 from inventory.exports import Table, iter_csv
-from inventory.models import AuditEntry
+from inventory.models import AuditEntry, StockMovement
 
 PAGE_SIZE = 50
 # Only the unambiguous form: 03/12/2026 is 3 December to some and 12 March to others, so it is refused.
 ISO_DATE = "%Y-%m-%d"
 DATE_FORMAT_HELP = "Enter the date as YYYY-MM-DD, for example 2026-12-03."
+# The ledger's movements are their own permanent records: the log reads them instead of copying them.
+MOVEMENTS = "inventory.stockmovement"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # A spreadsheet treats a cell starting with one of these as a formula.
 
@@ -76,15 +78,35 @@ class AuditLogFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = audit.visible_actors(viewer)
         models = sorted(audit.logged_models(), key=lambda model: str(model._meta.verbose_name_plural))
-        self.fields["model"].choices = [("", "Any model")] + [
-            (model._meta.label_lower, capfirst(model._meta.verbose_name_plural)) for model in models
-        ]
+        choices = [(model._meta.label_lower, capfirst(model._meta.verbose_name_plural)) for model in models]
+        if viewer.is_superuser or viewer.has_perm("inventory.view_stockmovement"):
+            choices = sorted([*choices, (MOVEMENTS, "Stock movements (the ledger)")], key=lambda choice: choice[1])
+        self.fields["model"].choices = [("", "Any model"), *choices]
+
+    @property
+    def wants_movements(self) -> bool:
+        return self.is_bound and self.is_valid() and self.cleaned_data.get("model") == MOVEMENTS
 
     def clean(self):
         data = super().clean()
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             self.add_error("date_to", "The end date is before the start date.")
         return data
+
+    def apply_to_movements(self, movements: QuerySet[StockMovement]) -> QuerySet[StockMovement]:
+        """Narrow the ledger to the cleaned filters: a movement is only ever created."""
+        data = self.cleaned_data
+        if data.get("action") not in ("", None, AuditEntry.Action.CREATED):
+            return movements.none()
+        if data.get("user"):
+            movements = movements.filter(created_by=data["user"])
+        if data.get("object_id"):
+            movements = movements.filter(pk=data["object_id"])
+        if data.get("date_from"):
+            movements = movements.filter(created_at__gte=_start_of(data["date_from"]))
+        if data.get("date_to"):
+            movements = movements.filter(created_at__lt=_start_of(data["date_to"] + timedelta(days=1)))
+        return movements
 
     def apply(self, entries: QuerySet[AuditEntry]) -> QuerySet[AuditEntry]:
         """Narrow `entries` to the cleaned filters."""
@@ -115,24 +137,43 @@ def _cursor(entry: AuditEntry) -> str:
     return f"{microseconds}-{entry.pk}"
 
 
-def _older_than(entries: QuerySet[AuditEntry], cursor: str) -> QuerySet[AuditEntry]:
-    """Keyset pagination: entries after `cursor` in (timestamp, id) descending order; no OFFSET, no count."""
+def _older_than(rows: QuerySet, cursor: str) -> QuerySet:
+    """Keyset pagination: rows after `cursor` in (time, id) descending order; no OFFSET, no count."""
     try:
         microseconds, pk = (int(part) for part in cursor.split("-", 1))
     except ValueError:
-        return entries
-    timestamp = EPOCH + timedelta(microseconds=microseconds)
-    return entries.filter(timestamp__lte=timestamp).exclude(timestamp=timestamp, id__gte=pk)
+        return rows
+    moment = EPOCH + timedelta(microseconds=microseconds)
+    field = _time_field(rows)
+    return rows.filter(**{f"{field}__lte": moment}).exclude(**{field: moment, "id__gte": pk})
 
 
-def _filtered(request) -> tuple[AuditLogFilterForm, QuerySet[AuditEntry]]:
+def _time_field(rows: QuerySet) -> str:
+    return "created_at" if rows.model is StockMovement else "timestamp"
+
+
+def _filtered(request) -> tuple[AuditLogFilterForm, QuerySet]:
+    """The filtered log, newest first: its entries, or the ledger's movements when those are asked for."""
     if not (request.user.is_superuser or request.user.has_perm("inventory.view_auditentry")):
         raise PermissionDenied
     form = AuditLogFilterForm(request.GET or None, viewer=request.user)
+    if form.wants_movements:
+        movements = form.apply_to_movements(audit.visible_movements(request.user))
+        return form, movements.order_by("-created_at", "-id")
     entries = audit.visible_entries(request.user)
     if form.is_bound:
         entries = form.apply(entries) if form.is_valid() else entries.none()
     return form, entries.order_by("-timestamp", "-id")
+
+
+def _entries(rows: QuerySet, *, chunk_size: int | None = None):
+    """Audit log entries to show: stored ones, or movements read as entries."""
+    if rows.model is StockMovement:
+        rows = rows.select_related("created_by", "warehouse", "product")
+        found = rows.iterator(chunk_size=chunk_size) if chunk_size else rows
+        return (audit.movement_entry(movement) for movement in found)
+    rows = rows.select_related("user", "warehouse")
+    return rows.iterator(chunk_size=chunk_size) if chunk_size else rows
 
 
 class _Links:
@@ -162,7 +203,7 @@ def audit_log_view(request, admin_site):
     """The audit log page: filters, one page of entries, a link to the next."""
     form, entries = _filtered(request)
     before = request.GET.get("before", "")
-    page = list(_older_than(entries, before).select_related("user", "warehouse")[: PAGE_SIZE + 1])
+    page = list(_entries(_older_than(entries, before)[: PAGE_SIZE + 1]))
     has_more = len(page) > PAGE_SIZE
     page = page[:PAGE_SIZE]
     links = _Links(admin_site.name)
@@ -185,8 +226,8 @@ def audit_log_view(request, admin_site):
 AUDIT_LOG_HEADERS = ["When", "User", "Action", "Model", "Object id", "Object", "Warehouse", "Reason", "Changes"]
 
 
-def _log_rows(entries: QuerySet[AuditEntry]):
-    for entry in entries.select_related("user", "warehouse").iterator(chunk_size=2000):
+def _log_rows(entries: QuerySet):
+    for entry in _entries(entries, chunk_size=2000):
         changes = "; ".join(f"{change['field']}: {change['old']} → {change['new']}" for change in entry.changes)
         yield (
             entry.timestamp.isoformat(),
