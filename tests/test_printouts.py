@@ -45,7 +45,7 @@ def test_the_purchase_order_pdf_carries_its_number_supplier_lines_and_total(clie
     text = pdf_text(response)
     assert f"Purchase order {order.number}" in text
     assert "Acme Tools" in text and "SKU-HAMMER" in text and "Claw hammer" in text
-    assert "1200" in text and "3,000.00" in text and "3,004.00" in text  # 1200 × 2.50 + 4 × 1
+    assert "1,200" in text and "3,000.00" in text and "3,004.00" in text  # 1,200 × 2.50 + 4 × 1
     assert "Nails <b>100</b>" in text  # names are printed as written, never as markup
 
     # The number's barcode is drawn: its bars are rectangles that a blank image in its place does not add.

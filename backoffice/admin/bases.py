@@ -1,7 +1,7 @@
 """The base classes every Stockroom ModelAdmin derives from."""
 
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.http import Http404
 from guardian.admin import GuardedModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
@@ -10,7 +10,25 @@ from unfold.admin import ModelAdmin as UnfoldModelAdmin
 from backoffice.admin.history import AuditedHistoryMixin
 from backoffice.admin.paging import BoundedCountPaginator, IndexFriendlyChangeList
 from backoffice.admin.scope import WarehouseScopedMixin
+from backoffice.templatetags.stockroom import readable
 from inventory import access
+
+SHOWN = "_shown"
+
+
+def _readable_column(model, name: str, kind: str):
+    """A list column showing `name` as people read it ("1,250", "$4.50"); sorts by the field itself."""
+    try:
+        label = model._meta.get_field(name).verbose_name
+    except FieldDoesNotExist:
+        label = name.replace("_", " ")
+
+    @admin.display(description=label, ordering=name)
+    def column(obj):
+        return readable(getattr(obj, name), kind)
+
+    column.formatting = "price"  # unfold right-aligns it, as figures are
+    return column
 
 
 class StockroomModelAdmin(WarehouseScopedMixin, AuditedHistoryMixin, SimpleHistoryAdmin, UnfoldModelAdmin):
@@ -19,6 +37,22 @@ class StockroomModelAdmin(WarehouseScopedMixin, AuditedHistoryMixin, SimpleHisto
     list_per_page = 50
     show_full_result_count = False
     paginator = BoundedCountPaginator
+    # List columns of figures: name -> "number" (a quantity: "1,250", "2.5") or "money" ("$4.50").
+    readable_columns: dict[str, str] = {}
+
+    def __init__(self, model, admin_site):
+        super().__init__(model, admin_site)
+        for name, kind in self.readable_columns.items():
+            setattr(self, f"{name}{SHOWN}", _readable_column(model, name, kind))
+
+    def _shown(self, names) -> list:
+        return [f"{name}{SHOWN}" if name in self.readable_columns else name for name in names]
+
+    def get_list_display(self, request):
+        return self._shown(super().get_list_display(request))
+
+    def get_sortable_by(self, request):
+        return self._shown(super().get_sortable_by(request))
 
     @admin.display(description="created by")
     def created_by_name(self, obj) -> str:

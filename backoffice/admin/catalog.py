@@ -72,6 +72,7 @@ class StockLevelInline(TabularInline):
 class ProductAdmin(DataTransferMixin, StockroomModelAdmin):
     import_resource = "products"
     list_display = ["sku", "name", "category", "default_supplier", "unit", "cost_price", "sale_price", "is_active"]
+    readable_columns = {"cost_price": "money", "sale_price": "money"}
     list_filter = ["is_active", "unit", "category"]
     # Each served by an index (migration 0008): a SKU or its start, a word of the name, a whole barcode.
     search_fields = ["^sku", "name", "=barcode"]

@@ -10,6 +10,7 @@ from unfold.decorators import action
 from backoffice.admin.bases import StockroomGuardedAdmin, StockroomModelAdmin
 from backoffice.admin.imports import DataTransferMixin
 from backoffice.admin.search import ProductFirstSearchMixin
+from backoffice.templatetags.stockroom import money_text, readable
 from backoffice.views import movements
 from inventory import access, selectors, services
 from inventory.models import StockLevel, StockMovement, Warehouse
@@ -41,6 +42,13 @@ class StockLevelAdmin(ProductFirstSearchMixin, DataTransferMixin, StockroomModel
     import_resource = "stock_counts"
     scope_field = "warehouse"
     list_display = ["product", "warehouse", "on_hand", "on_order", "reserved", "available", "average_cost", "bin"]
+    readable_columns = {
+        "on_hand": "number",
+        "on_order": "number",
+        "reserved": "number",
+        "available": "number",
+        "average_cost": "money",
+    }
     list_filter = ["warehouse"]
     search_fields = ["product__sku", "product__name", "product__barcode", "bin"]
     search_help_text = "SKU, start of a SKU, a word of the product name, a barcode, or a bin."
@@ -78,6 +86,7 @@ class StockMovementAdmin(ProductFirstSearchMixin, DataTransferMixin, StockroomMo
     scope_field = "warehouse"
     list_display = [
         "created_at",
+        "phone_summary",  # shown instead of the columns after it on a phone (stockroom.css)
         "kind",
         "product",
         "warehouse",
@@ -87,6 +96,7 @@ class StockMovementAdmin(ProductFirstSearchMixin, DataTransferMixin, StockroomMo
         "reference",
         "created_by",
     ]
+    readable_columns = {"quantity": "number", "unit_cost": "money", "balance_after": "number"}
     list_filter = ["kind", "warehouse", "created_at"]
     search_fields = ["product__sku", "product__name", "product__barcode", "reference"]
     search_help_text = "SKU, start of a SKU, a word of the product name, a barcode, or a whole reference."
@@ -115,6 +125,15 @@ class StockMovementAdmin(ProductFirstSearchMixin, DataTransferMixin, StockroomMo
         # Only the offer goes: the reversal URL stays open, so a repeated confirmation is still answered
         # as the first was (views/movements.py), and a late one is told the movement is already reversed.
         return [action for action in actions if action.action_name != "inventory_stockmovement_post_reversal"]
+
+    @admin.display(description="Movement")
+    def phone_summary(self, obj):
+        """What the wide columns say, in one cell a 390 px screen shows whole."""
+        details = [f"balance {readable(obj.balance_after, 'number')}", f"{money_text(obj.unit_cost)} each"]
+        details += [part for part in (obj.reference, f"by {obj.created_by}" if obj.created_by else "") if part]
+        return format_html(
+            '<span class="font-medium">{}</span><br><span class="text-xs">{}</span>', obj, " · ".join(details)
+        )
 
     @admin.display(description="reversed by")
     def reversed_by(self, obj):

@@ -143,11 +143,12 @@ class Product(models.Model):
         return self.unit in WHOLE_UNITS
 
     def format_quantity(self, value: Decimal) -> str:
-        """A quantity of this product as people read it: 5.000 -> "5" (each, box), 2.500 -> "2.5" (kg)."""
+        """A quantity of this product as people read it: 5.000 -> "5" (each, box), 2.500 -> "2.5" (kg), 1250 ->
+        "1,250"."""
         value = Decimal(value)
         if self.is_whole_unit and value == value.to_integral_value():
-            return f"{value:.0f}"
-        return format(value.normalize(), "f")
+            return f"{value:,.0f}"
+        return format(value.normalize(), ",f")
 
     class Meta:
         ordering = ["sku"]
