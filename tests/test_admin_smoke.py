@@ -78,3 +78,9 @@ def test_every_admin_page_names_its_favicon(admin_client):
     page = admin_client.get("/admin/").content.decode()
 
     assert 'rel="icon"' in page and "backoffice/favicon" in page
+
+
+def test_the_root_favicon_leads_to_the_icon_every_page_links(client):
+    response = client.get("/favicon.ico")
+
+    assert response.status_code == 301 and response["Location"].endswith("backoffice/favicon.svg")
