@@ -1,4 +1,5 @@
-"""The command search (Ctrl-K) finds records, not only screens: products, warehouses, suppliers, categories, documents.
+"""The command search (Ctrl-K) finds records, not only screens: products, warehouses, suppliers, categories, documents
+(purchase orders, goods receipts, transfer orders, stock counts) by the number people quote.
 
 unfold calls `search_records` with the typed term (lowercased) and lists what it returns under the
 screens it matched. Each kind is searched only for users who may view it, warehouses only within the
@@ -6,12 +7,17 @@ user's scope, and each through an index at 100,000 products: a product by its SK
 (pattern btree), barcode (btree) or a word of its name (trigram), exact matches first.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib import admin
+from django.db import models
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.urls import reverse
 from unfold.dataclasses import SearchResult
 
 from inventory import access
-from inventory.models import Category, Product, PurchaseOrder, Supplier, TransferOrder
+from inventory.models import Category, GoodsReceipt, Product, PurchaseOrder, StockCount, Supplier, TransferOrder
 
 PRODUCTS_SHOWN = 8
 OTHERS_SHOWN = 5
@@ -21,7 +27,7 @@ TRIGRAM = 3  # a trigram index needs three characters; shorter terms match SKUs 
 
 def search_records(request, term: str) -> list[SearchResult]:
     term, user = term.strip(), request.user
-    results = _documents(user, term)
+    results = _documents(request, term)
     if len(term) < MIN_LENGTH:
         return results  # a document number may be short ("12"); a name or SKU that short matches everything
     if user.has_perm("inventory.view_product"):
@@ -83,35 +89,72 @@ def _document_number(term: str, prefix: str) -> str | None:
     return f"{prefix}-{int(digits):06d}" if digits.isdigit() else None
 
 
-def _documents(user, term: str) -> list[SearchResult]:
-    """Purchase and transfer orders by number, each only where the user may see it."""
+@dataclass(frozen=True)
+class _Document:
+    """A kind of document people look up by the number they quote (PO-000123, or just 123)."""
+
+    prefix: str
+    model: type[models.Model]
+    icon: str
+    related: tuple[str, ...]
+    title: Callable[[models.Model], str]
+    description: Callable[[models.Model], str]
+
+
+def _state(document) -> str:
+    return document.get_state_display().lower()
+
+
+DOCUMENTS = [
+    _Document(
+        "PO",
+        PurchaseOrder,
+        "shopping_cart",
+        ("supplier", "warehouse"),
+        lambda order: f"{order.number} — {order.supplier.name}",
+        lambda order: f"Purchase order to {order.warehouse.code}, {_state(order)}",
+    ),
+    _Document(
+        "GRN",
+        GoodsReceipt,
+        "move_to_inbox",
+        ("order", "warehouse"),
+        lambda receipt: f"{receipt.number} — {receipt.order.number}",
+        lambda receipt: f"Goods receipt into {receipt.warehouse.code}",
+    ),
+    _Document(
+        "TO",
+        TransferOrder,
+        "local_shipping",
+        ("source", "warehouse"),
+        lambda order: f"{order.number} — {order.source.code} → {order.warehouse.code}",
+        lambda order: f"Transfer order, {_state(order)}",
+    ),
+    _Document(
+        "CNT",
+        StockCount,
+        "fact_check",
+        ("warehouse",),
+        lambda count: f"{count.number} — {count.warehouse.code}",
+        lambda count: f"Stock count of {count.warehouse.code}, {_state(count)}",
+    ),
+]
+
+
+def _documents(request, term: str) -> list[SearchResult]:
+    """Documents by number, each from its admin's own scoped rows (so exactly where its list would show it)."""
     results = []
-    number = _document_number(term, "PO")
-    if number and user.has_perm("inventory.view_purchaseorder"):
-        orders = PurchaseOrder.objects.filter(access.scope_q(user, access.VIEW_STOCK), number=number)
+    for document in DOCUMENTS:
+        number = _document_number(term, document.prefix)
+        model_admin = admin.site._registry[document.model]
+        if number is None or not model_admin.has_view_permission(request):
+            continue
+        found = model_admin.get_queryset(request).filter(number=number).select_related(*document.related)
         results += [
             SearchResult(
-                title=f"{order.number} — {order.supplier.name}",
-                description=f"Purchase order to {order.warehouse.code}, {order.get_state_display().lower()}",
-                link=_link(order),
-                icon="shopping_cart",
+                title=document.title(row), description=document.description(row), link=_link(row), icon=document.icon
             )
-            for order in orders.select_related("supplier", "warehouse")
-        ]
-    number = _document_number(term, "TO")
-    if number and user.has_perm("inventory.view_transferorder"):
-        transfers = TransferOrder.objects.filter(number=number)
-        ids = access.warehouse_ids_for(user, access.VIEW_STOCK)
-        if ids is not access.ALL:
-            transfers = transfers.visible_to(ids)
-        results += [
-            SearchResult(
-                title=f"{order.number} — {order.source.code} → {order.warehouse.code}",
-                description=f"Transfer order, {order.get_state_display().lower()}",
-                link=_link(order),
-                icon="local_shipping",
-            )
-            for order in transfers.select_related("source", "warehouse")
+            for row in found
         ]
     return results
 

@@ -108,3 +108,27 @@ def test_a_transfer_order_is_found_by_its_number_from_either_side_only(
     client.force_login(outsider)
     cache.clear()
     assert order.number not in search(client, order.number.lower())
+
+
+def test_goods_receipts_and_stock_counts_are_found_by_number_within_the_users_warehouses(
+    client, clerk, manager, superuser, warehouse_a, warehouse_b
+):
+    from inventory.services import counts, purchasing
+    from inventory.services.submissions import new_submission_key
+    from tests.factories import ordered_po
+
+    order = ordered_po(superuser, warehouse_a, (ProductFactory(sku="GRN-ITEM"), 5, "1"))
+    receipt = purchasing.receive_order(
+        user=superuser, order=order, quantities={order.lines.get().pk: 5}, submission_key=new_submission_key()
+    )
+    from inventory.services import stock
+
+    stock.receive(user=superuser, product=ProductFactory(sku="CNT-B"), warehouse=warehouse_b, quantity=1, unit_cost=1)
+    count = counts.open_count(user=superuser, warehouse=warehouse_a)
+    elsewhere = counts.open_count(user=superuser, warehouse=warehouse_b)
+    client.force_login(manager)  # manages A only
+
+    assert f"/admin/inventory/goodsreceipt/{receipt.pk}/change/" in search(client, receipt.number.lower())
+    assert f"/admin/inventory/stockcount/{count.pk}/change/" in search(client, count.number.lower())
+    cache.clear()
+    assert elsewhere.number not in search(client, elsewhere.number.lower())

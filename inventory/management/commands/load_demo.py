@@ -19,7 +19,9 @@ class Command(BaseCommand):
         else:
             started = time.monotonic()
             counts = load_demo()
-            summary = ", ".join(f"{value} {name}" for name, value in counts.items())
+            summary = ", ".join(
+                f"{value:,} {name if value != 1 else name.removesuffix('s')}" for name, value in counts.items()
+            )
             self.stdout.write(self.style.SUCCESS(f"Loaded demo data in {time.monotonic() - started:.1f}s: {summary}."))
         self.stdout.write(f"Demo logins (http://127.0.0.1:{options['port']}/admin/):")
         for user in demo_spec()["users"]:
