@@ -102,11 +102,7 @@ class AuditLogFilterForm(forms.Form):
             movements = movements.filter(created_by=data["user"])
         if data.get("object_id"):
             movements = movements.filter(pk=data["object_id"])
-        if data.get("date_from"):
-            movements = movements.filter(created_at__gte=_start_of(data["date_from"]))
-        if data.get("date_to"):
-            movements = movements.filter(created_at__lt=_start_of(data["date_to"] + timedelta(days=1)))
-        return movements
+        return self._in_days(movements, "created_at")
 
     def apply(self, entries: QuerySet[AuditEntry]) -> QuerySet[AuditEntry]:
         """Narrow `entries` to the cleaned filters."""
@@ -120,11 +116,16 @@ class AuditLogFilterForm(forms.Form):
             entries = entries.filter(object_id=data["object_id"])
         if data.get("action"):
             entries = entries.filter(action=data["action"])
+        return self._in_days(entries, "timestamp")
+
+    def _in_days(self, rows: QuerySet, field: str) -> QuerySet:
+        """Rows whose `field` falls from the start of From to the end of To (both optional)."""
+        data = self.cleaned_data
         if data.get("date_from"):
-            entries = entries.filter(timestamp__gte=_start_of(data["date_from"]))
+            rows = rows.filter(**{f"{field}__gte": _start_of(data["date_from"])})
         if data.get("date_to"):
-            entries = entries.filter(timestamp__lt=_start_of(data["date_to"] + timedelta(days=1)))
-        return entries
+            rows = rows.filter(**{f"{field}__lt": _start_of(data["date_to"] + timedelta(days=1))})
+        return rows
 
 
 def _start_of(day) -> datetime:

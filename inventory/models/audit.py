@@ -5,6 +5,19 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 
+def _filed_under() -> models.ForeignKey:
+    """A warehouse an entry is filed under. No database constraint: entries outlive the warehouse they were about."""
+    return models.ForeignKey(
+        "inventory.Warehouse",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+
+
 class AuditEntry(models.Model):
     """Who did what to which object, when; points at the historical record that holds the full version."""
 
@@ -20,26 +33,9 @@ class AuditEntry(models.Model):
     object_repr = models.CharField(max_length=200)
     history_id = models.BigIntegerField(null=True, blank=True, help_text="The historical record, when there is one.")
     # The composite indexes below lead with these foreign keys, so they need no index of their own.
-    # No database constraint: entries outlive the warehouse they were about.
-    warehouse = models.ForeignKey(
-        "inventory.Warehouse",
-        null=True,
-        blank=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
-    )
+    warehouse = _filed_under()
     # A document between two warehouses (a transfer order) is filed under both: people of either side read it.
-    also_warehouse = models.ForeignKey(
-        "inventory.Warehouse",
-        null=True,
-        blank=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
-    )
+    also_warehouse = _filed_under()
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
