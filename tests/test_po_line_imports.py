@@ -248,3 +248,14 @@ def test_a_large_file_runs_as_a_job_that_imports_into_the_same_po(clerk_client, 
     job.refresh_from_db()
     assert job.status == DataJob.Status.DONE
     assert lines_of(draft) == {"SKU-HAMMER": (Decimal("11"), Decimal("2.5")), "SKU-NAILS": (Decimal("5"), Decimal("1"))}
+
+
+def test_a_line_edited_after_the_preview_is_not_overwritten(clerk_client, clerk, draft, hammer):
+    preview = upload(clerk_client, draft, "sku,quantity,unit_cost\nSKU-HAMMER,12,2.50\n")
+    purchasing.set_lines(user=clerk, order=draft, lines=[(hammer, 11, "2.50")])
+
+    done = confirm(clerk_client, draft, preview)
+
+    assert "The data changed since the preview" in text(done)
+    assert lines_of(draft)["SKU-HAMMER"][0] == Decimal("11")
+    assert done.context["change_table"]["rows"][0][4] == "11 → 12"

@@ -55,7 +55,7 @@ class CountEntryImport(DocumentImport):
         }
         found = matching(
             StockCountLine.objects.filter(count=count),
-            "product_id",
+            "product__id",  # the id through the join: the ANY lookup does not apply to a foreign key
             (pk for pk, _ in products.values()),
             "product_id",
             "pk",
