@@ -25,7 +25,7 @@ class CountEntryImport(DocumentImport):
     document_model = StockCount
     permission = "inventory.add_countentry"  # what entering counts on the scan page or the grid needs
     example = {"sku": "SKU-0001", "counted": "12"}
-    seconds_per_row = 0.02  # one set_counted per row: shared lock, line lock, sum, entry with history
+    seconds_per_row = 0.012  # measured 0.0056 (1,000 rows): a set_counted per row (locks, sum, entry, history)
 
     sku = Column("sku", "SKU", attribute="line__product__sku", widget=Text(64, upper=True), required=True)
     counted = Column("counted", "counted quantity", attribute="quantity", widget=Quantity(), required=True)

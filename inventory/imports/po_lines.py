@@ -25,7 +25,7 @@ class PurchaseOrderLineImport(DocumentImport):
     permission = "inventory.change_purchaseorder"  # what editing the lines on the order's page needs
     locks_document = True
     example = {"sku": "SKU-0001", "quantity": "12", "unit_cost": "7.50"}
-    seconds_per_row = 0.01
+    seconds_per_row = 0.004  # measured 0.0015 on PostgreSQL (1,000 lines): one save with history per line
 
     sku = Column("sku", "SKU", attribute="product__sku", widget=Text(64, upper=True), required=True)
     quantity = Column("quantity", attribute="quantity_ordered", widget=Quantity(), required=True)
