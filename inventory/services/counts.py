@@ -224,11 +224,12 @@ def set_counted_lines(
         )
         entries = CountEntry.objects.filter(line__in=[line.pk for line in lines]).order_by()
         totals = dict(entries.values("line_id").annotate(total=Sum("quantity")).values_list("line_id", "total"))
+        if len(lines) != len(counted):
+            raise DomainError(f"Some of these lines are not part of {current.number}; nothing was imported.")
         moved = next((line for line in lines if totals.get(line.pk) != counted_before[line.pk]), None)
-        if moved is not None or len(lines) != len(counted):
-            sku = moved.product.sku if moved is not None else "A line"
+        if moved is not None:
             raise DomainError(
-                f"{sku} was counted on {current.number} since the preview; nothing was imported. "
+                f"{moved.product.sku} was counted on {current.number} since the preview; nothing was imported. "
                 "Upload the file again to see the counts as they stand now."
             )
         written = []
