@@ -1,5 +1,8 @@
 """What an import preview shows of the rows it would change: old → new per field; for counts, the difference.
 
+Imports into a document show each row's line: a PO's quantity and cost old → new, a session's counted
+quantity now → from the file (with the expected quantity only where the session shows it).
+
 The plan carries model attributes and ids (inventory.imports.plan); this turns the first rows of it into
 what a person reads: field labels, the names of what a reference points at, and for a count sheet per
 SKU the stock on hand, the counted quantity, the difference and its value at the moving average cost.
@@ -11,7 +14,7 @@ from decimal import Decimal
 from django.core.exceptions import FieldDoesNotExist
 
 from backoffice.templatetags.stockroom import money_text, readable
-from inventory.imports.plan import ChangedRow, CountedRow, Plan
+from inventory.imports.plan import ChangedRow, CountedRow, OrderLineRow, Plan, SessionCountRow
 from inventory.models import Product, StockLevel, Warehouse
 
 ROWS_SHOWN = 50
@@ -90,3 +93,55 @@ def _count_table(rows: list[CountedRow]) -> dict:
             ]
         )
     return {"headers": ["Row", "SKU", "Warehouse", "On hand", "Counted", "Difference", "Value"], "rows": body}
+
+
+def _planned(plan: Plan, kind: type) -> list:
+    return sorted((row for row in [*plan.creates, *plan.updates] if isinstance(row, kind)), key=lambda row: row.number)[
+        :ROWS_SHOWN
+    ]
+
+
+def order_lines_table(plan: Plan) -> dict | None:
+    """A PO import's new and changed lines: quantity and unit cost, old → new (new lines have no old)."""
+    rows = _planned(plan, OrderLineRow)
+    if not rows:
+        return None
+    products = Product.objects.only("sku", "name", "unit").in_bulk([row.product_id for row in rows])
+
+    def change(old, new, shown) -> str:
+        if old is None:
+            return shown(new)
+        return shown(new) if old == new else f"{shown(old)} → {shown(new)}"
+
+    body = []
+    for row in rows:
+        product = products[row.product_id]
+        body.append(
+            [
+                row.number,
+                product.sku,
+                product.name,
+                "new line" if row.line_id is None else "updated",
+                change(row.old_quantity, row.quantity, product.format_quantity),
+                change(row.old_unit_cost, row.unit_cost, money_text),
+            ]
+        )
+    return {"headers": ["Row", "SKU", "Product", "Line", "Quantity", "Unit cost"], "rows": body}
+
+
+def session_counts_table(plan: Plan, *, show_expected: bool) -> dict | None:
+    """A count import's lines: expected (unless the session is blind to this user), counted now and from the file."""
+    rows = _planned(plan, SessionCountRow)
+    if not rows:
+        return None
+    products = Product.objects.only("sku", "name", "unit").in_bulk([row.product_id for row in rows])
+    body = []
+    for row in rows:
+        product = products[row.product_id]
+        current = "—" if row.current is None else product.format_quantity(row.current)
+        cells = [row.number, product.sku, product.name]
+        if show_expected:
+            cells.append(product.format_quantity(row.expected))
+        body.append([*cells, current, product.format_quantity(row.counted)])
+    headers = ["Row", "SKU", "Product", *(["Expected"] if show_expected else []), "Counted now", "New counted"]
+    return {"headers": headers, "rows": body}

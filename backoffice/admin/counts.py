@@ -11,6 +11,8 @@ from django.http import Http404, HttpResponseRedirect
 from unfold.decorators import action
 
 from backoffice.admin.bases import StockroomModelAdmin
+from backoffice.admin.imports import DocumentImportMixin
+from backoffice.import_changes import session_counts_table
 from backoffice.views import counts as views
 from inventory import access
 from inventory.models import StockCount
@@ -35,7 +37,7 @@ class OpenCountForm(forms.ModelForm):
 
 
 @admin.register(StockCount)
-class StockCountAdmin(StockroomModelAdmin):
+class StockCountAdmin(DocumentImportMixin, StockroomModelAdmin):
     scope_field = "warehouse"
     form = OpenCountForm
     list_display = ["number", "warehouse", "scope", "state", "is_blind", "created_at"]
@@ -54,7 +56,8 @@ class StockCountAdmin(StockroomModelAdmin):
         "approved_by_name",
         "posted_at",
     ]
-    actions_detail = ["scan_count", "review_count", "start_review", "post_count", "cancel_count"]
+    actions_detail = ["scan_count", "import_counts", "review_count", "start_review", "post_count", "cancel_count"]
+    document_imports = {"import-counts": "count_entries"}
 
     def get_fields(self, request, obj=None):
         chosen = ["warehouse", "category", "bin_prefix", "is_blind", "uncounted_means_zero"]
@@ -127,13 +130,26 @@ class StockCountAdmin(StockroomModelAdmin):
 
     def get_actions_detail(self, request, object_id):
         actions = super().get_actions_detail(request, object_id)
-        offered = views.offered_steps(self._count_or_404(request, object_id))
+        count = self._count_or_404(request, object_id)
+        offered = views.offered_steps(count) | ({"import_counts"} if count.is_counting else set())
         prefix = f"{self.opts.app_label}_{self.opts.model_name}_"
         return [item for item in actions if item.action_name.removeprefix(prefix) in offered]
 
     @action(description="Scan", url_path="scan", permissions=["scan"], icon="barcode_scanner")
     def scan_count(self, request, object_id):
         return views.scan(self, request, object_id)
+
+    @action(description="Import counts", url_path="import-counts", permissions=["scan"], icon="upload_file")
+    def import_counts(self, request, object_id):
+        # Counting from a file needs what counting on the scan page needs (has_scan_permission).
+        count = self._count_or_404(request, object_id)
+        show_expected = views.shows_expected(request, count)
+        return self.document_import(
+            request,
+            count,
+            "count_entries",
+            table=lambda plan: session_counts_table(plan, show_expected=show_expected),
+        )
 
     @action(description="Review", url_path="review", permissions=["review"], icon="fact_check")
     def review_count(self, request, object_id):

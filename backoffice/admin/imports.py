@@ -1,4 +1,4 @@
-"""Import (upload → preview → confirm) and streamed, scoped export for changelists.
+"""Import (upload → preview → confirm) and streamed, scoped export for changelists; imports into one document.
 
 The rules live in `inventory.imports`; this module is the screens. The stock
 import and export views of django-import-export are shadowed by ours at the same
@@ -9,6 +9,7 @@ bulk mode (see STACK_NOTES.md).
 import copy
 import hashlib
 import secrets
+from functools import partial
 from pathlib import PurePath
 
 from django import forms
@@ -202,6 +203,61 @@ class DataTransferMixin:
         """Upload → preview (nothing written) → confirm (exactly what was previewed, all or nothing)."""
         if not self.has_import_permission(request):
             raise PermissionDenied
+        return self._import_flow().respond(request)
+
+    def import_template_view(self, request):
+        """A file to fill in: the import's columns, an example row; the XLSX adds what each column allows."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        return template_response(request, self.import_resource)
+
+    def _import_flow(self) -> "ImportFlow":
+        return ImportFlow(
+            self,
+            self.import_resource,
+            back_url=self._changelist_url(),
+            template_url=reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_import_template"),
+        )
+
+    def _changelist_url(self, query: str = "") -> str:
+        url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
+        return f"{url}?{query}" if query else url
+
+
+def template_response(request, resource_name: str) -> HttpResponse:
+    """The import's template file: CSV, or XLSX with what each column allows (`?format=xlsx`)."""
+    resource = RESOURCES[resource_name]
+    fmt = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
+    body = resource.template_xlsx() if fmt == "xlsx" else resource.template_csv()
+    content_type = FORMATS[fmt] if fmt == "xlsx" else "text/csv; charset=utf-8"
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{resource.slug}-template.{fmt}"'
+    return response
+
+
+class ImportFlow:
+    """The import screens of one resource: into a changelist's table, or into one document (a PO, a count).
+
+    The document, when there is one, was fetched by the caller through its admin's scoped rows (a 404
+    otherwise); its id travels with the preview into the confirm and the job, where the import's
+    resource fetches it again in the user's scope (inventory.imports.documents).
+    """
+
+    def __init__(self, model_admin, resource_name: str, *, back_url: str, template_url: str, document=None, table=None):
+        self.model_admin = model_admin
+        self.resource_name = resource_name
+        self.back_url = back_url
+        self.template_url = template_url
+        self.document = document
+        # The preview's "what changes" table for a valid plan: by default the records' old → new.
+        self.table = table or (lambda plan: change_table(plan, model_admin.model))
+
+    @property
+    def document_id(self) -> int | None:
+        return None if self.document is None else self.document.pk
+
+    def respond(self, request):
+        """Upload → preview (nothing written) → confirm (exactly what was previewed, all or nothing)."""
         if request.method == "POST" and "token" in request.POST:
             return self._confirm(request, request.POST["token"])
         form = ImportForm(request.POST or None, request.FILES or None)
@@ -220,7 +276,14 @@ class DataTransferMixin:
                     "delimiter": form.cleaned_data["delimiter"],
                     "decimal": form.cleaned_data["decimal"],
                 }
-                plan = preview_import(self.import_resource, data, user=request.user, filename=upload.name, **options)
+                plan = preview_import(
+                    self.resource_name,
+                    data,
+                    user=request.user,
+                    filename=upload.name,
+                    document=self.document_id,
+                    **options,
+                )
             except ImportFileError as error:
                 form.add_error("file", error.message)
             else:
@@ -228,30 +291,19 @@ class DataTransferMixin:
                 return self._render_preview(request, plan, upload.name, token)
         return self._render_upload(request, form)
 
-    def import_template_view(self, request):
-        """A file to fill in: the import's columns, an example row; the XLSX adds what each column allows."""
-        if not self.has_import_permission(request):
-            raise PermissionDenied
-        resource = RESOURCES[self.import_resource]
-        fmt = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
-        body = resource.template_xlsx() if fmt == "xlsx" else resource.template_csv()
-        content_type = FORMATS[fmt] if fmt == "xlsx" else "text/csv; charset=utf-8"
-        response = HttpResponse(body, content_type=content_type)
-        response["Content-Disposition"] = f'attachment; filename="{resource.slug}-template.{fmt}"'
-        return response
-
     def _store_preview(self, request, data: bytes, filename: str, plan, options: dict) -> str:
         token = secrets.token_urlsafe(16)
         suffix = PurePath(filename).suffix.lower()[:8]
         stored = default_storage.save(f"imports/previews/{token}{suffix}", ContentFile(data))
         confirmed = ConfirmedImport(
-            resource=self.import_resource,
+            resource=self.resource_name,
             filename=filename,
             sha256=hashlib.sha256(data).hexdigest(),
             digest=plan.digest,
             rows=plan.total,
             submission_key=f"import-{token}",
             path=stored,
+            document=self.document_id,
             **options,
         )
         previews = request.session.get(SESSION_KEY, {})
@@ -263,10 +315,10 @@ class DataTransferMixin:
         """Apply a previewed file once: its submission key is taken in the import's own transaction."""
         key = f"import-{token}"
         stored = request.session.get(SESSION_KEY, {}).get(token)
-        if stored is None or stored.get("resource") != self.import_resource:
+        if stored is None or (stored.get("resource"), stored.get("document")) != (self.resource_name, self.document_id):
             return self._answer_repeat(request, key)
         confirmed = ConfirmedImport.from_dict(stored)
-        if runs_in_background(self.import_resource, confirmed.rows):
+        if runs_in_background(self.resource_name, confirmed.rows):
             return self._queue(request, token, confirmed)
         try:
             with default_storage.open(confirmed.path, "rb") as upload:
@@ -282,7 +334,7 @@ class DataTransferMixin:
             return self._repeat(request, repeat.result)
         except (ImportFileError, ImportRejected) as error:
             self._forget_preview(request, token)
-            self.message_user(request, error.message, messages.ERROR)
+            self._message(request, error.message, messages.ERROR)
             plan = getattr(error, "plan", None)
             if plan is None:
                 return self._render_upload(request, ImportForm())
@@ -290,13 +342,16 @@ class DataTransferMixin:
             return self._render_preview(request, plan, confirmed.filename, new_token if plan.is_valid else "")
         self._forget_preview(request, token)
         counts = plan.counts
-        self.message_user(
+        self._message(
             request,
-            f"Imported {confirmed.filename}: {counts['new']} new, {counts['updated']} updated, "
+            f"Imported {confirmed.filename}{self._into()}: {counts['new']} new, {counts['updated']} updated, "
             f"{counts['unchanged']} unchanged.",
             messages.SUCCESS,
         )
-        return HttpResponseRedirect(self._changelist_url())
+        return HttpResponseRedirect(self.back_url)
+
+    def _into(self) -> str:
+        return "" if self.document is None else f" into {self.document}"
 
     def _queue(self, request, token: str, confirmed: ConfirmedImport):
         """A large confirmed import becomes a job, once however often the confirm arrives."""
@@ -311,7 +366,7 @@ class DataTransferMixin:
         except AlreadySubmitted as repeat:
             return self._repeat(request, repeat.result)
         self._forget_preview(request, token, delete_file=False)
-        self.message_user(request, taken.result["message"], messages.INFO)
+        self._message(request, taken.result["message"], messages.INFO)
         return HttpResponseRedirect(taken.result["url"])
 
     def _answer_repeat(self, request, key: str):
@@ -323,14 +378,17 @@ class DataTransferMixin:
         )
         if first is not None:
             return self._repeat(request, first)
-        self.message_user(request, "That preview has expired; upload the file again.", messages.ERROR)
-        return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_import_data"))
+        self._message(request, "That preview has expired; upload the file again.", messages.ERROR)
+        return HttpResponseRedirect(request.path)
 
     def _repeat(self, request, result: dict):
-        self.message_user(
+        self._message(
             request, result.get("message") or "This import was already confirmed; nothing was imported again."
         )
-        return HttpResponseRedirect(result.get("url") or self._changelist_url())
+        return HttpResponseRedirect(result.get("url") or self.back_url)
+
+    def _message(self, request, message: str, level=messages.INFO) -> None:
+        self.model_admin.message_user(request, message, level)
 
     def _forget_preview(self, request, token: str, *, delete_file: bool = True) -> None:
         previews = request.session.get(SESSION_KEY, {})
@@ -339,21 +397,30 @@ class DataTransferMixin:
         if preview and delete_file:
             default_storage.delete(preview["path"])
 
-    def _changelist_url(self, query: str = "") -> str:
-        url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
-        return f"{url}?{query}" if query else url
+    def _refusal(self, request) -> str:
+        """Why the document takes no import now (its state), said on the page before any file is chosen."""
+        if self.document is None:
+            return ""
+        try:
+            RESOURCES[self.resource_name].into(self.document_id, user=request.user)
+        except ImportFileError as error:
+            return error.message
+        return ""
 
     def _context(self, request, **extra):
-        resource = RESOURCES[self.import_resource]
+        resource = RESOURCES[self.resource_name]
         return {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": f"Import {resource.title}",
+            **self.model_admin.admin_site.each_context(request),
+            "opts": self.model_admin.opts,
+            "title": f"Import {resource.title}{self._into()}",
             "resource": resource,
+            "document": self.document,
+            "matching": resource.matching_words(self.document) if self.document is not None else "",
+            "refusal": self._refusal(request) if "plan" not in extra else "",
             "columns": resource.import_columns,
             "guide": resource.guide(),
-            "template_url": reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_import_template"),
-            "changelist_url": self._changelist_url(),
+            "template_url": self.template_url,
+            "back_url": self.back_url,
             **extra,
         }
 
@@ -374,9 +441,53 @@ class DataTransferMixin:
             filename=filename,
             token=token,
             error_table=table,
-            change_table=change_table(plan, self.model) if plan.is_valid else None,
+            change_table=self.table(plan) if plan.is_valid else None,
             change_rows_shown=ROWS_SHOWN,
             more_errors=max(0, len(plan.errors) - len(errors)),
-            background=runs_in_background(self.import_resource, plan.total),
+            background=runs_in_background(self.resource_name, plan.total),
         )
         return TemplateResponse(request, "backoffice/import.html", context)
+
+
+class DocumentImportMixin:
+    """Imports into one document from its change page (a PO's lines, a count's entries), with a template to start from.
+
+    The admin offers each import as a detail action that checks its permission, fetches the document
+    through the admin's scoped rows (404 outside the user's warehouses) and calls `document_import`;
+    `document_imports` (the action's url_path → the resource) mounts each template download beside it.
+    """
+
+    document_imports: dict[str, str] = {}
+
+    def get_urls(self):
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
+        templates = [
+            path(
+                f"<path:object_id>/{url_path}/template/",
+                self.admin_site.admin_view(partial(self.document_template_view, resource_name=resource_name)),
+                name=f"{prefix}_{resource_name}_template",
+            )
+            for url_path, resource_name in self.document_imports.items()
+        ]
+        return [*templates, *super().get_urls()]
+
+    def document_import(self, request, document, resource_name: str, *, table):
+        """The upload → preview → confirm screens of `resource_name` into `document`; back to its page after."""
+        prefix = f"admin:{self.opts.app_label}_{self.opts.model_name}"
+        flow = ImportFlow(
+            self,
+            resource_name,
+            back_url=reverse(f"{prefix}_change", args=[document.pk]),
+            template_url=reverse(f"{prefix}_{resource_name}_template", args=[document.pk]),
+            document=document,
+            table=table,
+        )
+        return flow.respond(request)
+
+    def document_template_view(self, request, object_id, *, resource_name: str):
+        """The template file of an import into a document the user sees (it holds nothing of the document)."""
+        if self.visible_object(request, object_id) is None:
+            raise Http404(f"No {self.opts.verbose_name} matches the given query.")
+        if not request.user.has_perm(RESOURCES[resource_name].import_permission):
+            raise PermissionDenied
+        return template_response(request, resource_name)

@@ -14,7 +14,8 @@ from unfold.admin import TabularInline
 from unfold.decorators import action
 
 from backoffice.admin.bases import StockroomModelAdmin
-from backoffice.admin.imports import DataTransferMixin
+from backoffice.admin.imports import DataTransferMixin, DocumentImportMixin
+from backoffice.import_changes import order_lines_table
 from backoffice.views import printouts
 from backoffice.views import purchasing as views
 from inventory import access
@@ -153,7 +154,7 @@ class GoodsReceiptInline(TabularInline):
 
 
 @admin.register(PurchaseOrder)
-class PurchaseOrderAdmin(DataTransferMixin, StockroomModelAdmin):
+class PurchaseOrderAdmin(DocumentImportMixin, DataTransferMixin, StockroomModelAdmin):
     scope_field = "warehouse"
     list_display = ["number", "supplier", "warehouse", "state", "expected_date"]
     list_filter = ["state", "warehouse"]
@@ -174,7 +175,16 @@ class PurchaseOrderAdmin(DataTransferMixin, StockroomModelAdmin):
         "created_at",
     ]
     inlines = [PurchaseOrderLineInline, GoodsReceiptInline]
-    actions_detail = ["receive_goods", "place_order", "revise_line", "close_short", "cancel_order", "print_order"]
+    actions_detail = [
+        "receive_goods",
+        "place_order",
+        "import_lines",
+        "revise_line",
+        "close_short",
+        "cancel_order",
+        "print_order",
+    ]
+    document_imports = {"import-lines": "po_lines"}
 
     def get_readonly_fields(self, request, obj=None):
         fixed = ["number", "state", "close_reason", "created_by_name", "created_at"]
@@ -247,6 +257,13 @@ class PurchaseOrderAdmin(DataTransferMixin, StockroomModelAdmin):
     @action(description="Place order", url_path="place", permissions=["step"], icon="send")
     def place_order(self, request, object_id):
         return views.take_step(self, request, object_id, "place_order")
+
+    @action(description="Import lines", url_path="import-lines", permissions=["step"], icon="upload_file")
+    def import_lines(self, request, object_id):
+        # Editing a draft's lines by file needs what editing them on this page needs (has_step_permission).
+        return self.document_import(
+            request, self._order_or_404(request, object_id), "po_lines", table=order_lines_table
+        )
 
     @action(description="Revise a line", url_path="revise", permissions=["step"], icon="edit_note")
     def revise_line(self, request, object_id):

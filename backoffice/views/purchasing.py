@@ -89,6 +89,8 @@ def may_operate(request: HttpRequest, order: PurchaseOrder, model_perm: str) -> 
 def offered_steps(order: PurchaseOrder) -> set[str]:
     """The detail actions the change page offers for the order in its state."""
     offered = {name for name, step in STEPS.items() if order.state in step.states} | {"print_order"}
+    if order.state == PurchaseOrderState.DRAFT:
+        offered.add("import_lines")
     if order.is_open:
         offered.update({"receive_goods", "revise_line"})
     if "cancel_order" in offered and order.receipts.exists():

@@ -1,4 +1,5 @@
-"""Bulk import of catalog, warehouses and stock counts: parse once, validate in bulk, apply all or nothing."""
+"""Bulk import of catalog, warehouses and stock counts, and of lines into one document (a PO, a count session):
+parse once, validate in bulk, apply all or nothing."""
 
 from inventory.imports.engine import (
     ConfirmedImport,

@@ -136,6 +136,16 @@ class StockroomResource(resources.ModelResource):
     def column(self, name: str) -> Column:
         return next(column for column in self.columns if column.key == name)
 
+    def into(self, document_id: int | None, *, user, for_apply: bool = False) -> "StockroomResource":
+        """The resource that imports a file into this document; a whole-table import takes none.
+
+        Document imports (inventory.imports.documents) answer a copy bound to the document, or
+        ImportFileError when the user may not reach it or it no longer takes imports.
+        """
+        if document_id is not None:
+            raise ImportFileError(f"{self.title.capitalize()} are imported into their list, not into a document.")
+        return self
+
     def permission_problem(self, user) -> str:
         """Why `user` may not import this file, or ""."""
         if self.export_only:

@@ -40,6 +40,7 @@ class ConfirmedImport:
     decimal: str = ""
     submission_key: str = ""
     path: str = ""  # the stored upload
+    document: int | None = None  # the PO or count session the rows go into, for document imports
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -65,6 +66,7 @@ class ConfirmedImport:
             submission_key=self.submission_key,
             on_progress=on_progress,
             on_applied=on_applied,
+            document=self.document,
         )
 
 
@@ -76,11 +78,20 @@ def check_permission(user, resource: StockroomResource) -> None:
 
 
 def preview_import(
-    resource_name: str, data: bytes, *, user, filename: str = "", fmt: str = "", delimiter: str = "", decimal: str = ""
+    resource_name: str,
+    data: bytes,
+    *,
+    user,
+    filename: str = "",
+    fmt: str = "",
+    delimiter: str = "",
+    decimal: str = "",
+    document: int | None = None,
 ) -> Plan:
-    """Validate the file and say what importing it would do; writes nothing."""
+    """Validate the file and say what importing it (into `document`, for a document import) would do; writes nothing."""
     resource = RESOURCES[resource_name]
     check_permission(user, resource)
+    resource = resource.into(document, user=user)
     parsed = parse_file(data, filename=filename, fmt=fmt, delimiter=delimiter, decimal=decimal)
     return plan_rows(resource, parsed, user)
 
@@ -99,13 +110,16 @@ def apply_import(
     on_progress: Callable[[int], None] | None = None,
     submission_key: str = "",
     on_applied: Callable[[Plan], None] | None = None,
+    document: int | None = None,
 ) -> Plan:
-    """Import the file all or nothing; refuse if it has errors or differs from the confirmed preview.
+    """Import the file (into `document`, for a document import) all or nothing; refuse errors or a changed outcome.
 
     With a submission key the import applies at most once: a second confirm of the
     same preview (a double click, two tabs, a retried job) raises AlreadySubmitted
     and writes nothing. `on_applied` runs inside the import's transaction, so what
-    it records (a job marked done) commits with the rows or not at all.
+    it records (a job marked done) commits with the rows or not at all. The document is
+    fetched again inside the transaction (locked, where its import says so), so its scope
+    and state are judged as they stand when the rows are written.
     """
     resource = RESOURCES[resource_name]
     check_permission(user, resource)
@@ -119,12 +133,13 @@ def apply_import(
         else contextlib.nullcontext(Taken())
     )
     with guard as taken, transaction.atomic():
-        plan = plan_rows(resource, parsed, user)
+        bound = resource.into(document, user=user, for_apply=True)
+        plan = plan_rows(bound, parsed, user)
         if not plan.is_valid:
             raise ImportRejected(f"{len(plan.errors)} problems were found; nothing was imported.", plan)
         if expected_digest and plan.digest != expected_digest:
             raise ImportRejected(CHANGED_SINCE_PREVIEW, plan)
-        resource.apply(plan, user=user, reason=reason, on_progress=on_progress)
+        bound.apply(plan, user=user, reason=reason, on_progress=on_progress)
         counts = plan.counts
         taken.result = {
             "message": f"{filename or resource.title} was already imported: {counts['new']} new, "

@@ -45,14 +45,44 @@ class CountedRow:
     counted: Decimal
 
 
+@dataclass(frozen=True, slots=True)
+class OrderLineRow:
+    """A product's line on a purchase order as a file sets it; `line_id` None is a new line, else the stored one."""
+
+    number: int
+    product_id: int
+    sku: str
+    quantity: Decimal
+    unit_cost: Decimal
+    line_id: int | None = None
+    old_quantity: Decimal | None = None
+    old_unit_cost: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SessionCountRow:
+    """What a file counted for one line of a stocktake session, and what the line stood at (None: not counted)."""
+
+    number: int
+    line_id: int
+    product_id: int
+    sku: str
+    expected: Decimal
+    current: Decimal | None
+    counted: Decimal
+
+
+DocumentRow = OrderLineRow | SessionCountRow
+
+
 @dataclass
 class Plan:
     """What importing the file would do."""
 
     resource: str
     total: int = 0
-    creates: list[NewRow | CountedRow] = field(default_factory=list)
-    updates: list[ChangedRow | CountedRow] = field(default_factory=list)
+    creates: list[NewRow | CountedRow | DocumentRow] = field(default_factory=list)
+    updates: list[ChangedRow | CountedRow | DocumentRow] = field(default_factory=list)
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
     _outcomes: list[str] = field(default_factory=list, repr=False)
@@ -78,11 +108,11 @@ class Plan:
         outcomes = [*self._outcomes, f"unchanged={self.unchanged}", *(f"{e.row}|{e.column}" for e in self.errors)]
         return hashlib.sha256("\n".join(outcomes).encode()).hexdigest()
 
-    def create(self, row: NewRow | CountedRow, key: Any, changed: Iterable[str] = ()) -> None:
+    def create(self, row: NewRow | CountedRow | DocumentRow, key: Any, changed: Iterable[str] = ()) -> None:
         self.creates.append(row)
         self._record(row.number, NEW, key, changed)
 
-    def update(self, row: ChangedRow | CountedRow, key: Any, changed: Iterable[str]) -> None:
+    def update(self, row: ChangedRow | CountedRow | DocumentRow, key: Any, changed: Iterable[str]) -> None:
         self.updates.append(row)
         self._record(row.number, UPDATED, key, changed)
 

@@ -8,7 +8,9 @@ from inventory.exports import Column
 from inventory.imports.base import StockroomResource
 from inventory.imports.catalog import CatalogResource
 from inventory.imports.categories import CategoryImport
+from inventory.imports.count_entries import CountEntryImport
 from inventory.imports.counts import CountImport
+from inventory.imports.po_lines import PurchaseOrderLineImport
 from inventory.imports.widgets import (
     CategoryPath,
     Cell,
@@ -253,6 +255,9 @@ RESOURCES: dict[str, StockroomResource] = {
         StockMovementResource(),
         PurchaseOrderResource(),
         TransferOrderResource(),
+        # Imported into one document, from its page (inventory.imports.documents).
+        PurchaseOrderLineImport(),
+        CountEntryImport(),
     )
 }
 # What a changelist of each model exports (StockLevel exports the full level, not the count layout).

@@ -12,6 +12,7 @@ for each other, and posting or cancelling (which lock the row exclusively) waits
 scans in flight and then refuses the next ones.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -200,6 +201,44 @@ def set_counted(*, user: User, line: StockCountLine, quantity: Amount) -> CountE
             return None
         # A first count of zero is an entry of 0: the line is counted, and nothing was found.
         return _append(user, locked, target - (counted or ZERO), f"counted into {current.number}")
+
+
+def set_counted_lines(
+    *, user: User, count: StockCount, counted: Mapping[int, Amount], counted_before: Mapping[int, Decimal | None]
+) -> list[CountEntry]:
+    """Set several lines' counted quantities (an import) through set_counted, all in one transaction or none.
+
+    Each line is locked first and must still stand where `counted_before` says (what the importer's
+    preview showed, None for not counted): an entry someone made since is never overwritten, the whole
+    import is refused instead.
+    """
+    stock._require(user, "add_countentry", access.OPERATE_STOCK, [count.warehouse], "count stock")
+    with transaction.atomic():
+        current = _lock_shared(count)
+        _refuse_unless(current, COUNTING_STATES, "counted into")
+        lines = list(
+            StockCountLine.objects.select_for_update(of=("self",))
+            .filter(count=current, pk__in=list(counted))
+            .select_related("product")
+            .order_by("pk")
+        )
+        entries = CountEntry.objects.filter(line__in=[line.pk for line in lines]).order_by()
+        totals = dict(entries.values("line_id").annotate(total=Sum("quantity")).values_list("line_id", "total"))
+        if len(lines) != len(counted):
+            raise DomainError(f"Some of these lines are not part of {current.number}; nothing was imported.")
+        moved = next((line for line in lines if totals.get(line.pk) != counted_before[line.pk]), None)
+        if moved is not None:
+            raise DomainError(
+                f"{moved.product.sku} was counted on {current.number} since the preview; nothing was imported. "
+                "Upload the file again to see the counts as they stand now."
+            )
+        written = []
+        for line in lines:
+            line.count = current
+            entry = set_counted(user=user, line=line, quantity=counted[line.pk])
+            if entry is not None:
+                written.append(entry)
+    return written
 
 
 def start_review(*, user: User, count: StockCount) -> None:

@@ -101,6 +101,15 @@ def set_lines(*, user: User, order: PurchaseOrder, lines: Iterable[LineSpec]) ->
         _write_lines(locked, list(lines))
 
 
+def merge_lines(*, user: User, order: PurchaseOrder, lines: Iterable[LineSpec], reason: str = "lines imported") -> None:
+    """Add lines to a draft; a product already on it has its line's quantity and cost set instead; other lines stay."""
+    _require(user, "change_purchaseorder", order.warehouse, "change purchase orders")
+    with transaction.atomic(), audit.acting(user, reason):
+        locked = PurchaseOrder.objects.select_for_update().get(pk=order.pk)
+        _refuse_unless(locked, [PurchaseOrderState.DRAFT], "changed line by line; revise its lines instead")
+        _write_lines(locked, list(lines), keep_others=True)
+
+
 def check_line(product: Product, quantity: Amount, unit_cost: Amount) -> tuple[Decimal, Decimal]:
     """A line's quantity and cost as stored, or a DomainError saying what is wrong with them."""
     if not product.is_active:
@@ -108,13 +117,14 @@ def check_line(product: Product, quantity: Amount, unit_cost: Amount) -> tuple[D
     return stock._quantity(quantity, product=product), stock._cost(unit_cost)
 
 
-def _write_lines(order: PurchaseOrder, lines: list[LineSpec]) -> None:
+def _write_lines(order: PurchaseOrder, lines: list[LineSpec], *, keep_others: bool = False) -> None:
     wanted: dict[int, tuple[Product, Decimal, Decimal]] = {}
     for product, quantity, unit_cost in lines:
         if product.pk in wanted:
             raise DomainError(f"{product.sku} is on {order.number} twice; put it on one line.")
         wanted[product.pk] = (product, *check_line(product, quantity, unit_cost))
-    existing = {line.product_id: line for line in order.lines.all()}
+    stored = order.lines.filter(product_id__in=list(wanted)) if keep_others else order.lines.all()
+    existing = {line.product_id: line for line in stored}
     for product_id, line in existing.items():
         if product_id not in wanted:
             line.delete()

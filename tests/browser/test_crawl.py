@@ -13,7 +13,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 WIDTHS = (1440, 390)
 # Links that leave the crawl: signing out ends it; exports and job files download.
-SKIP = ("/admin/logout/", "/export", "/download", "/file/", "/print/", "/import/template/")
+SKIP = ("/admin/logout/", "/export", "/download", "/file/", "/print/", "/template/")
 
 
 def _sidebar_links(page, base: str) -> list[str]:

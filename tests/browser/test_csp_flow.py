@@ -18,7 +18,7 @@ DEMO_LOGINS = {
 }
 # Links that end the session, change data on GET, or start a download (exports, PDFs, import templates)
 # are not visited.
-SKIPPED = ("/logout/", "/export", "download", "/status.json", "/jsi18n/", "/print/", "/import/template/")
+SKIPPED = ("/logout/", "/export", "download", "/status.json", "/jsi18n/", "/print/", "/template/")
 PAGES_PER_ROLE = 80
 # One page per kind: /admin/inventory/product/7/change/ stands for every product's change page.
 OBJECT_ID = re.compile(r"/\d+/")
