@@ -35,9 +35,9 @@ def export_title(subject: str, rows: int | None = None) -> str:
     return f"Export of {subject}, {rows:,} row{'' if rows == 1 else 's'}"
 
 
-def import_title(filename: str) -> str:
-    """What the jobs list calls an import: "Import of products.csv"."""
-    return f"Import of {filename}"
+def import_title(filename: str, into: str = "") -> str:
+    """What the jobs list calls an import: "Import of products.csv", "Import of lines.csv into PO-000012"."""
+    return f"Import of {filename}{into}"
 
 
 def start_export(*, user, exporter: str, params: dict, fmt: str, subject: str, rows: int | None = None) -> DataJob:
@@ -92,11 +92,12 @@ def run_export(job_id: int) -> None:
             jobs.finish(job, Status.FAILED, error=EXPORT_FAILED, rows_done=beat.done)
 
 
-def start_import(*, user, confirmed: ConfirmedImport) -> DataJob:
-    """Record a confirmed import of a stored file and queue it once the record is committed."""
+def start_import(*, user, confirmed: ConfirmedImport, into: str = "") -> DataJob:
+    """Record a confirmed import of a stored file (`into` " into PO-000012" for a document's) and queue it once the
+    record is committed."""
     job = DataJob.objects.create(
         kind=DataJob.Kind.IMPORT,
-        title=import_title(confirmed.filename),
+        title=import_title(confirmed.filename, into),
         format=confirmed.fmt or "csv",
         created_by=user,
         rows_total=confirmed.rows,

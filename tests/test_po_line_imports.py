@@ -242,6 +242,7 @@ def test_a_large_file_runs_as_a_job_that_imports_into_the_same_po(clerk_client, 
 
     job = DataJob.objects.get()
     assert job.spec["document"] == draft.pk
+    assert job.title == f"Import of lines.csv into {draft.number}"
     assert "running in the background" in text(done)
     assert set(lines_of(draft)) == {"SKU-HAMMER"}
     run_import.call(job.pk)  # what the worker does once the confirm has committed

@@ -357,7 +357,7 @@ class ImportFlow:
         """A large confirmed import becomes a job, once however often the confirm arrives."""
         try:
             with once(key=f"{confirmed.submission_key}-queue", user=request.user, purpose="import job") as taken:
-                job = start_import(user=request.user, confirmed=confirmed)
+                job = start_import(user=request.user, confirmed=confirmed, into=self._into())
                 taken.result = {
                     "message": f"{confirmed.rows:,} rows is a large import: it is running in the background "
                     f"as “{job.title}”.",
