@@ -213,7 +213,17 @@ def test_history_version_of_other_warehouse_object_is_not_found(scoped_client, w
 
 
 @pytest.mark.parametrize(
-    "view", ["receive_goods", "place_order", "revise_line", "close_short", "cancel_order", "print_order"]
+    "view",
+    [
+        "receive_goods",
+        "place_order",
+        "revise_line",
+        "close_short",
+        "cancel_order",
+        "print_order",
+        "import_lines",
+        "po_lines_template",
+    ],
 )
 def test_steps_of_other_warehouse_purchase_order_are_not_found(scoped_client, world, view):
     order = world["purchaseorder"][1]
@@ -240,7 +250,18 @@ def test_steps_of_other_warehouse_transfer_order_are_not_found(scoped_client, wo
     assert order.state == "draft"
 
 
-@pytest.mark.parametrize("view", ["scan_count", "review_count", "start_review", "post_count", "cancel_count"])
+@pytest.mark.parametrize(
+    "view",
+    [
+        "scan_count",
+        "review_count",
+        "start_review",
+        "post_count",
+        "cancel_count",
+        "import_counts",
+        "count_entries_template",
+    ],
+)
 def test_scan_review_and_steps_of_other_warehouse_count_are_not_found(scoped_client, world, view):
     count = world["stockcount"][1]
 
