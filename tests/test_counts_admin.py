@@ -164,3 +164,56 @@ def test_another_warehouses_count_is_not_found(client, warehouse_b, stocked, vie
     assert (shown.status_code, posted.status_code) == (404, 404)
     other.refresh_from_db()
     assert other.state == "open" and not CountEntry.objects.exists()
+
+
+def scan_by_fetch(client, count, code, quantity=""):
+    return client.post(
+        url("scan_count", count.pk), {"code": code, "quantity": quantity}, headers={"Accept": "application/json"}
+    )
+
+
+def test_a_scan_sent_by_the_pages_script_answers_json_with_the_lines_new_count(clerk_client, session):
+    scan_by_fetch(clerk_client, session, "4000001")
+
+    response = scan_by_fetch(clerk_client, session, "SKU-HAMMER", "4")
+
+    assert response.status_code == 200
+    answer = response.json()
+    assert answer["ok"] is True
+    assert answer["line"]["sku"] == "SKU-HAMMER" and answer["line"]["counted"] == "5"
+    assert answer["entry"]["product"] == "SKU-HAMMER — Hammer" and answer["entry"]["quantity"] == "4"
+    assert answer["entry"]["by"] == "clerk_a"
+    assert answer["message"] == "+4 SKU-HAMMER — Hammer (5 counted)"
+    assert sorted(CountEntry.objects.values_list("quantity", flat=True)) == [1, 4]
+    # Nothing is left queued for the next page: the script showed the scan already.
+    assert "SKU-HAMMER — Hammer (5 counted)" not in text(clerk_client.get(url("scan_count", session.pk)))
+
+
+def test_an_unknown_code_sent_by_the_script_answers_the_error_as_json_and_writes_nothing(clerk_client, session):
+    response = scan_by_fetch(clerk_client, session, "NOPE-42")
+
+    assert response.status_code == 422
+    assert response.json() == {"ok": False, "error": "No product has the barcode or SKU “NOPE-42”."}
+    assert not CountEntry.objects.exists()
+
+
+def test_a_fetched_scan_is_refused_without_the_csrf_token(clerk, session):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(clerk)
+
+    response = scan_by_fetch(strict, session, "4000001")
+
+    assert response.status_code == 403
+    assert not CountEntry.objects.exists()
+
+
+def test_a_fetched_scan_into_another_warehouses_count_is_not_found(client, warehouse_b, stocked, clerk):
+    other = counts.open_count(user=SuperuserFactory(username="boss"), warehouse=warehouse_b)
+    client.force_login(clerk)
+
+    response = scan_by_fetch(client, other, "4000001")
+
+    assert response.status_code == 404
+    assert not CountEntry.objects.exists()

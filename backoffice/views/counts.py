@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.timezone import localtime
 from unfold.widgets import UnfoldAdminTextInputWidget
 
 from backoffice.forms import DocumentStepForm
@@ -127,25 +128,26 @@ def offered_steps(count: StockCount) -> set[str]:
     return offered
 
 
+def wants_json(request: HttpRequest) -> bool:
+    """Whether the scan page's script sent this (fetch asks for JSON); a plain form POST asks for HTML."""
+    return "application/json" in request.headers.get("Accept", "")
+
+
 def scan(model_admin, request: HttpRequest, object_id) -> HttpResponse:
-    """The scan page: Enter adds one (or the typed quantity) to the scanned product's line."""
+    """The scan page: Enter adds one (or the typed quantity) to the scanned product's line.
+
+    The page's script sends the form with fetch() and gets JSON back (the same form, service call and
+    scope); without it the form posts and redirects here.
+    """
     count = count_or_404(model_admin, request, object_id)
     form = ScanForm(request.POST if request.method == "POST" else None)
     error = ""
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            entry = counts.record_entry(
-                user=request.user, count=count, code=data["code"], quantity=(data["quantity"] or "").strip() or 1
-            )
-        except services.DomainError as refused:
-            error = refused.message
-        else:
-            product = entry.line.product
-            model_admin.message_user(
-                request, f"+{product.format_quantity(entry.quantity)} {product.sku} — {product.name}", messages.SUCCESS
-            )
-            return HttpResponseRedirect(request.path)
+    if request.method == "POST":
+        entry, error = _record_scan(request, count, form)
+        if entry is not None:
+            return _scanned(model_admin, request, entry)
+        if wants_json(request):
+            return JsonResponse({"ok": False, "error": error}, status=422)
     recent = (
         CountEntry.objects.filter(line__count=count)
         .select_related("line__product", "counted_by")
@@ -159,10 +161,48 @@ def scan(model_admin, request: HttpRequest, object_id) -> HttpResponse:
         "form": ScanForm() if not error else form,
         "error": error,
         "recent": recent,
+        "recent_limit": RECENT_SCANS,
         "change_url": change_url(count),
         "review_url": reverse("admin:inventory_stockcount_review_count", args=[count.pk]),
     }
     return TemplateResponse(request, "backoffice/counts/scan.html", context, status=422 if error else 200)
+
+
+def _record_scan(request: HttpRequest, count: StockCount, form: ScanForm) -> tuple[CountEntry | None, str]:
+    """The entry the scan made, or why it made none (a message for the counter)."""
+    if not form.is_valid():
+        return None, " ".join(message for errors in form.errors.values() for message in errors)
+    data = form.cleaned_data
+    try:
+        entry = counts.record_entry(
+            user=request.user, count=count, code=data["code"], quantity=(data["quantity"] or "").strip() or 1
+        )
+    except services.DomainError as refused:
+        return None, refused.message
+    return entry, ""
+
+
+def _scanned(model_admin, request: HttpRequest, entry: CountEntry) -> HttpResponse:
+    """What a scan answers: JSON for the page's script, else a message and back to the scan page."""
+    product = entry.line.product
+    counted = product.format_quantity(entry.line.counted_quantity)
+    message = f"+{product.format_quantity(entry.quantity)} {product.sku} — {product.name} ({counted} counted)"
+    if not wants_json(request):
+        model_admin.message_user(request, message, messages.SUCCESS)
+        return HttpResponseRedirect(request.path)
+    return JsonResponse(
+        {
+            "ok": True,
+            "message": message,
+            "line": {"id": entry.line_id, "sku": product.sku, "counted": counted},
+            "entry": {
+                "product": f"{product.sku} — {product.name}",
+                "quantity": product.format_quantity(entry.quantity),
+                "by": request.user.get_username(),
+                "when": localtime(entry.created_at).strftime("%H:%M:%S"),
+            },
+        }
+    )
 
 
 def review(model_admin, request: HttpRequest, object_id) -> HttpResponse:
