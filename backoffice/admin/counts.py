@@ -54,7 +54,7 @@ class StockCountAdmin(StockroomModelAdmin):
         "approved_by_name",
         "posted_at",
     ]
-    actions_detail = ["scan_count", "review_count", "start_review", "post_count", "cancel_count"]
+    actions_detail = ["scan_count", "review_count", "print_count_sheet", "start_review", "post_count", "cancel_count"]
 
     def get_fields(self, request, obj=None):
         chosen = ["warehouse", "category", "bin_prefix", "is_blind", "uncounted_means_zero"]
@@ -138,6 +138,10 @@ class StockCountAdmin(StockroomModelAdmin):
     @action(description="Review", url_path="review", permissions=["review"], icon="fact_check")
     def review_count(self, request, object_id):
         return views.review(self, request, object_id)
+
+    @action(description="Count sheet (PDF)", url_path="print/sheet", permissions=["review"], icon="print")
+    def print_count_sheet(self, request, object_id):
+        return views.count_sheet(self, request, object_id)
 
     @action(description="Counting is done", url_path="start-review", permissions=["step"], icon="done_all")
     def start_review(self, request, object_id):

@@ -18,7 +18,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from inventory import access, audit
@@ -110,6 +110,17 @@ def open_count(
             raise DomainError(f"Nothing is stocked in {warehouse.code} for {count.scope_words()}; nothing to count.")
         audit.bulk_create_with_history(lines, StockCountLine, user=user, reason="opened", batch_size=BATCH)
     return count
+
+
+def sheet_lines(count: StockCount) -> QuerySet:
+    """The session's lines in the order a counter walks them (bin, then SKU), each with its product and bin."""
+    bins = StockLevel.objects.filter(product_id=OuterRef("product_id"), warehouse_id=count.warehouse_id)
+    return (
+        StockCountLine.objects.filter(count=count)
+        .select_related("product")
+        .annotate(bin=Subquery(bins.values("bin")[:1]))
+        .order_by("bin", "product__sku", "pk")
+    )
 
 
 def _lock_shared(count: StockCount) -> StockCount:
