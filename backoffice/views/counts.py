@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.timezone import localtime
 from unfold.widgets import UnfoldAdminTextInputWidget
 
+from backoffice.exports import export_response
 from backoffice.forms import DocumentStepForm
 from backoffice.views import printouts
 from inventory import access, services
@@ -117,11 +118,6 @@ def may(request: HttpRequest, count: StockCount, model_perm: str, warehouse_perm
     return request.user.has_perm(f"inventory.{model_perm}") and access.has_warehouse_permission(
         request.user, warehouse_perm, count.warehouse_id
     )
-
-
-def shows_expected(request: HttpRequest, count: StockCount) -> bool:
-    """Blind sessions never show counters the expected quantities; approvers see them to review."""
-    return not count.is_blind or request.user.has_perm("inventory.approve_count")
 
 
 def offered_steps(count: StockCount) -> set[str]:
@@ -257,13 +253,18 @@ def review(model_admin, request: HttpRequest, object_id) -> HttpResponse:
     if request.method == "POST":
         return _save_grid(model_admin, request, count)
     show = request.GET.get("show", "")
-    lines = StockCountLine.objects.filter(count=count).with_difference(count).select_related("product")
-    if show == "differences":
-        lines = lines.exclude(difference=0)
-    elif show == "uncounted":
-        lines = lines.filter(counted__isnull=True)
-    page = Paginator(lines.order_by("product__sku", "pk"), REVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
-    expected = shows_expected(request, count)
+    if show not in counts.REVIEW_FILTERS:
+        show = ""
+    if request.GET.get("download") in ("csv", "xlsx"):
+        return export_response(
+            request,
+            exporter="count.variances",
+            params={"count": count.pk, "show": show},
+            fmt=request.GET["download"],
+            subject=f"variances of {count.number}",
+        )
+    page = Paginator(counts.review_lines(count, show), REVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
+    expected = counts.shows_expected(request.user, count)
     context = {
         **model_admin.admin_site.each_context(request),
         "title": f"Review {count.number} ({count.warehouse.code}, {count.scope_words()})",
@@ -275,7 +276,7 @@ def review(model_admin, request: HttpRequest, object_id) -> HttpResponse:
         "totals": counts.review_totals(count) if expected else None,
         "may_count": count.is_counting and may(request, count, "add_countentry", access.OPERATE_STOCK),
         "change_url": change_url(count),
-        "filters": [("", "All lines"), ("differences", "Only differences"), ("uncounted", "Not counted")],
+        "filters": list(counts.REVIEW_FILTERS.items()),
     }
     return TemplateResponse(request, "backoffice/counts/review.html", context)
 

@@ -112,6 +112,25 @@ def open_count(
     return count
 
 
+REVIEW_FILTERS = {"": "All lines", "differences": "Only differences", "uncounted": "Not counted"}
+
+
+def review_lines(count: StockCount, show: str = "") -> QuerySet:
+    """The lines the review lists (StockCountLine.with_difference), by SKU: all, only differences, or not counted."""
+    lines = StockCountLine.objects.filter(count=count).with_difference(count).select_related("product")
+    if show == "differences":
+        lines = lines.exclude(difference=0)
+    elif show == "uncounted":
+        lines = lines.filter(counted__isnull=True)
+    return lines.order_by("product__sku", "pk")
+
+
+def shows_expected(user: User, count: StockCount) -> bool:
+    """Blind sessions never show counters the expected quantities (nor the differences that give them away);
+    approvers see them to review."""
+    return not count.is_blind or user.has_perm("inventory.approve_count")
+
+
 def sheet_lines(count: StockCount) -> QuerySet:
     """The session's lines in the order a counter walks them (bin, then SKU), each with its product and bin."""
     bins = StockLevel.objects.filter(product_id=OuterRef("product_id"), warehouse_id=count.warehouse_id)
