@@ -1,4 +1,5 @@
-"""A stock count's screens: the scan page, the review (with the grid), and its steps (review, post, cancel).
+"""A stock count's screens: the scan page, the review (with the grid and its download), the count sheet, and its
+steps (review, post, cancel).
 
 Each one writes only through inventory.services.counts and takes the session from the
 count admin's scoped rows: a session in a warehouse the user cannot see is a 404 here as
@@ -218,6 +219,7 @@ class SheetPart:
 
 
 def sheet_parts(lines: int) -> list[SheetPart]:
+    """A sheet of this many lines in parts of SHEET_LINES (one part when it fits)."""
     of = max(1, -(-lines // SHEET_LINES))
     return [SheetPart(n, of, (n - 1) * SHEET_LINES + 1, min(n * SHEET_LINES, lines), lines) for n in range(1, of + 1)]
 

@@ -1,5 +1,5 @@
 """Printouts as PDFs (backoffice.printing): the purchase order for the supplier, a transfer's packing list,
-and a sheet of product labels."""
+a sheet of product labels, and a stock count's count sheet."""
 
 from decimal import Decimal
 
