@@ -353,3 +353,27 @@ def test_the_audit_log_files_a_count_its_lines_and_entries_under_its_warehouse(m
         assert entries.exists(), model
         assert set(entries.values_list("warehouse_id", flat=True)) == {warehouse_a.pk}, model
     assert AuditEntry.objects.filter(content_type__model="countentry", user=clerk).count() == 1
+
+
+def test_opening_writes_each_line_with_one_created_history_row_and_audit_entry(manager, warehouse_a, stocked):
+    count = open_tools(manager, warehouse_a)
+
+    lines = list(StockCountLine.objects.filter(count=count).select_related("product").order_by("product__sku"))
+    history = StockCountLine.history.filter(count_id=count.pk)
+    entries = AuditEntry.objects.filter(content_type__model="stockcountline")
+
+    assert len(lines) == 2 and [line.pk for line in lines] == sorted(line.pk for line in lines)  # in SKU order
+    assert sorted(history.values_list("id", "history_type", "history_user_id", "history_change_reason")) == [
+        (line.pk, "+", manager.pk, "opened") for line in lines
+    ]
+    assert [record.expected for record in history.order_by("id")] == [line.expected for line in lines]
+    assert sorted(
+        entries.values_list("object_id", "object_repr", "action", "user_id", "warehouse_id", "reason", "changes")
+    ) == [
+        (line.pk, f"{count.number}: {line.product.sku}", "created", manager.pk, warehouse_a.pk, "opened", [])
+        for line in lines
+    ]
+    by_history = {record.history_id: record for record in history}
+    for entry in entries:
+        record = by_history[entry.history_id]
+        assert (record.id, record.history_date) == (entry.object_id, entry.timestamp)

@@ -164,3 +164,126 @@ def test_another_warehouses_count_is_not_found(client, warehouse_b, stocked, vie
     assert (shown.status_code, posted.status_code) == (404, 404)
     other.refresh_from_db()
     assert other.state == "open" and not CountEntry.objects.exists()
+
+
+def scan_by_fetch(client, count, code, quantity=""):
+    return client.post(
+        url("scan_count", count.pk), {"code": code, "quantity": quantity}, headers={"Accept": "application/json"}
+    )
+
+
+def test_a_scan_sent_by_the_pages_script_answers_json_with_the_lines_new_count(clerk_client, session):
+    scan_by_fetch(clerk_client, session, "4000001")
+
+    response = scan_by_fetch(clerk_client, session, "SKU-HAMMER", "4")
+
+    assert response.status_code == 200
+    answer = response.json()
+    assert answer["ok"] is True
+    assert answer["line"]["sku"] == "SKU-HAMMER" and answer["line"]["counted"] == "5"
+    assert answer["entry"]["product"] == "SKU-HAMMER — Hammer" and answer["entry"]["quantity"] == "4"
+    assert answer["entry"]["by"] == "clerk_a"
+    assert answer["message"] == "+4 SKU-HAMMER — Hammer (5 counted)"
+    assert sorted(CountEntry.objects.values_list("quantity", flat=True)) == [1, 4]
+    # Nothing is left queued for the next page: the script showed the scan already.
+    assert "SKU-HAMMER — Hammer (5 counted)" not in text(clerk_client.get(url("scan_count", session.pk)))
+
+
+def test_an_unknown_code_sent_by_the_script_answers_the_error_as_json_and_writes_nothing(clerk_client, session):
+    response = scan_by_fetch(clerk_client, session, "NOPE-42")
+
+    assert response.status_code == 422
+    assert response.json() == {"ok": False, "error": "No product has the barcode or SKU “NOPE-42”."}
+    assert not CountEntry.objects.exists()
+
+
+def test_a_fetched_scan_is_refused_without_the_csrf_token(clerk, session):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(clerk)
+
+    response = scan_by_fetch(strict, session, "4000001")
+
+    assert response.status_code == 403
+    assert not CountEntry.objects.exists()
+
+
+def test_a_fetched_scan_into_another_warehouses_count_is_not_found(client, warehouse_b, stocked, clerk):
+    other = counts.open_count(user=SuperuserFactory(username="boss"), warehouse=warehouse_b)
+    client.force_login(clerk)
+
+    response = scan_by_fetch(client, other, "4000001")
+
+    assert response.status_code == 404
+    assert not CountEntry.objects.exists()
+
+
+def download(client, count, fmt="csv", show=""):
+    response = client.get(url("review_count", count.pk), {"show": show, "download": fmt})
+    assert response.status_code == 200, response.status_code
+    if fmt == "xlsx":
+        import io
+
+        from openpyxl import load_workbook
+
+        sheet = load_workbook(io.BytesIO(response.getvalue()), read_only=True).active
+        return [list(row) for row in sheet.iter_rows(values_only=True)]
+    import csv
+    import io
+
+    return list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
+
+
+def test_the_variance_report_downloads_the_reviewed_lines_as_raw_numbers(approver_client, clerk, session):
+    from inventory.models import StockLevel as Level
+
+    Level.objects.filter(product__sku="SKU-HAMMER").update(bin="A-01")
+    counts.record_entry(user=clerk, count=session, code="4000001", quantity=8)
+    review = text(approver_client.get(url("review_count", session.pk), {"show": "differences"}))
+    assert "Download these lines: CSV XLSX" in review
+
+    every = download(approver_client, session)
+    differences = download(approver_client, session, "xlsx", show="differences")
+    uncounted = download(approver_client, session, show="uncounted")
+
+    header = [
+        "SKU",
+        "Product",
+        "Bin",
+        "Expected",
+        "Moved since",
+        "Counted",
+        "Difference",
+        "Unit cost",
+        "Difference value",
+    ]
+    assert every[0] == header and [row[0] for row in every[1:]] == ["SKU-HAMMER", "SKU-SAW"]
+    assert every[1][:3] == ["SKU-HAMMER", "Hammer", "A-01"]
+    assert [Decimal(cell) for cell in every[1][3:]] == [10, 0, 8, -2, Decimal("2.5"), -5]
+    assert differences[0] == header and len(differences) == 2
+    assert differences[1][:3] == ["SKU-HAMMER", "Hammer", "A-01"] and differences[1][3:] == [10, 0, 8, -2, 2.5, -5]
+    assert [row[0] for row in uncounted[1:]] == ["SKU-SAW"] and uncounted[1][5] == ""
+
+
+def test_a_counter_of_a_blind_count_downloads_what_was_counted_never_the_expected(
+    clerk_client, clerk, manager, warehouse_a, stocked
+):
+    blind = counts.open_count(user=manager, warehouse=warehouse_a, is_blind=True)
+    counts.record_entry(user=clerk, count=blind, code="4000001", quantity=8)
+
+    rows = download(clerk_client, blind)
+
+    assert rows[0] == ["SKU", "Product", "Bin", "Counted", "Unit cost"]
+    assert rows[1][:3] == ["SKU-HAMMER", "Hammer", ""] and [Decimal(cell) for cell in rows[1][3:]] == [
+        8,
+        Decimal("2.5"),
+    ]
+    assert not any("10" in cell for row in rows for cell in row)
+
+
+def test_another_warehouses_variance_report_is_not_found(client, warehouse_b, stocked, manager):
+    other = counts.open_count(user=SuperuserFactory(username="boss"), warehouse=warehouse_b)
+    client.force_login(manager)
+
+    assert client.get(url("review_count", other.pk), {"download": "csv"}).status_code == 404

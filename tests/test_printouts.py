@@ -115,3 +115,80 @@ def test_a_transfers_packing_list_names_both_warehouses_its_lines_and_is_seen_on
     grant(outsider, "operate_stock", WarehouseFactory(code="C"))
     client.force_login(outsider)
     assert client.get(url).status_code == 404
+
+
+@pytest.fixture
+def shelf(superuser, warehouse_a):
+    from inventory.models import StockLevel
+    from inventory.services import stock
+
+    chisel = ProductFactory(sku="SKU-CHISEL", name="Wood chisel", barcode="5011111111116")
+    level = ProductFactory(sku="SKU-LEVEL", name="Spirit level", barcode=None)
+    for product, quantity, bin_ in ((chisel, 37, "B-02"), (level, 53, "A-01")):
+        stock.receive(user=superuser, product=product, warehouse=warehouse_a, quantity=quantity, unit_cost="2")
+        StockLevel.objects.filter(product=product, warehouse=warehouse_a).update(bin=bin_)
+    return chisel, level
+
+
+def sheet_url(count) -> str:
+    return reverse("admin:inventory_stockcount_print_count_sheet", args=[count.pk])
+
+
+def test_the_count_sheet_lists_each_line_in_bin_order_with_its_barcode_and_expected_quantity(
+    client, manager, warehouse_a, shelf
+):
+    from inventory.services import counts
+
+    count = counts.open_count(user=manager, warehouse=warehouse_a)
+    client.force_login(manager)
+    change = client.get(reverse("admin:inventory_stockcount_change", args=[count.pk]))
+    assert sheet_url(count) in change.content.decode()  # offered on the count's page
+
+    response = client.get(sheet_url(count))
+
+    assert response["Content-Disposition"] == f'attachment; filename="{count.number}-count-sheet.pdf"'
+    text = pdf_text(response)
+    assert f"Count sheet {count.number}" in text and "Alpha (A)" in text and "all products" in text
+    # Bin A-01 comes first; a product without a barcode is listed by its SKU.
+    assert text.index("A-01 SKU-LEVEL Spirit level SKU-LEVEL") < text.index("B-02 SKU-CHISEL Wood chisel 5011111111116")
+    assert "EXPECTED" in text and "Each 53 " in text and "Each 37 " in text  # headings print in capitals
+
+
+def test_a_blind_count_sheet_never_prints_expected_quantities_even_for_an_approver(client, manager, warehouse_a, shelf):
+    from inventory.services import counts
+
+    count = counts.open_count(user=manager, warehouse=warehouse_a, is_blind=True)
+    client.force_login(manager)  # a manager may approve, and so sees expected on the review
+
+    text = pdf_text(client.get(sheet_url(count)))
+
+    assert count.number in text and "SKU-CHISEL" in text and "Blind count" in text
+    assert "EXPECTED" not in text and " 37 " not in text and " 53 " not in text
+
+
+def test_a_long_count_sheet_prints_in_parts_offered_on_a_page(client, manager, warehouse_a, shelf, monkeypatch):
+    from inventory.services import counts
+
+    monkeypatch.setattr("backoffice.views.counts.SHEET_LINES", 1)
+    count = counts.open_count(user=manager, warehouse=warehouse_a)
+    client.force_login(manager)
+
+    chooser = client.get(sheet_url(count))
+    second = pdf_text(client.get(sheet_url(count), {"part": "2"}))
+
+    assert chooser["Content-Type"].startswith("text/html")
+    assert "prints in 2 parts" in chooser.content.decode() and "?part=2" in chooser.content.decode()
+    assert "Part 2 of 2: lines 2–2 of 2" in second and "SKU-CHISEL" in second and "SKU-LEVEL" not in second
+
+
+def test_a_user_of_another_warehouse_cannot_print_the_count_sheet(client, manager, warehouse_a, warehouse_b, shelf):
+    from inventory.roles import MANAGER
+    from inventory.services import counts
+
+    count = counts.open_count(user=manager, warehouse=warehouse_a)
+    other = UserFactory(username="manager_b", roles=[MANAGER])
+    grant(other, "manage_stock", warehouse_b)
+    client.force_login(other)
+
+    assert client.get(sheet_url(count)).status_code == 404
+    assert client.get(sheet_url(count), {"part": "1"}).status_code == 404

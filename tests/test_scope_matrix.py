@@ -1,7 +1,7 @@
 """The leakage matrix: a user scoped to warehouse ALPHA reaches nothing of BRAVO through any admin path.
 
 Each warehouse-bound admin (Warehouse, StockLevel, StockMovement, PurchaseOrder, GoodsReceipt, TransferOrder,
-StockCount) is tried on every path (a stock count also on its scan, review and step pages):
+StockCount) is tried on every path (a stock count also on its scan, review, count sheet and step pages):
 1 changelist rows, counts and filter choices; 2 change/delete/history by URL; 3 search;
 4 autocomplete and raw-id popups; 5 foreign-key choices and forged POSTs; 6 actions on a
 forged selection; 7 transfers; 8 dashboard; 9 export and import.
@@ -255,6 +255,7 @@ def test_steps_of_other_warehouse_transfer_order_are_not_found(scoped_client, wo
     [
         "scan_count",
         "review_count",
+        "print_count_sheet",
         "start_review",
         "post_count",
         "cancel_count",

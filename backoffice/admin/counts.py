@@ -56,7 +56,15 @@ class StockCountAdmin(DocumentImportMixin, StockroomModelAdmin):
         "approved_by_name",
         "posted_at",
     ]
-    actions_detail = ["scan_count", "import_counts", "review_count", "start_review", "post_count", "cancel_count"]
+    actions_detail = [
+        "scan_count",
+        "import_counts",
+        "review_count",
+        "print_count_sheet",
+        "start_review",
+        "post_count",
+        "cancel_count",
+    ]
     document_imports = {"import-counts": "count_entries"}
 
     def get_fields(self, request, obj=None):
@@ -154,6 +162,10 @@ class StockCountAdmin(DocumentImportMixin, StockroomModelAdmin):
     @action(description="Review", url_path="review", permissions=["review"], icon="fact_check")
     def review_count(self, request, object_id):
         return views.review(self, request, object_id)
+
+    @action(description="Count sheet (PDF)", url_path="print/sheet", permissions=["review"], icon="print")
+    def print_count_sheet(self, request, object_id):
+        return views.count_sheet(self, request, object_id)
 
     @action(description="Counting is done", url_path="start-review", permissions=["step"], icon="done_all")
     def start_review(self, request, object_id):

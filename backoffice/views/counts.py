@@ -1,4 +1,5 @@
-"""A stock count's screens: the scan page, the review (with the grid), and its steps (review, post, cancel).
+"""A stock count's screens: the scan page, the review (with the grid and its download), the count sheet, and its
+steps (review, post, cancel).
 
 Each one writes only through inventory.services.counts and takes the session from the
 count admin's scoped rows: a session in a warehouse the user cannot see is a 404 here as
@@ -11,12 +12,15 @@ from dataclasses import dataclass
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.timezone import localtime
 from unfold.widgets import UnfoldAdminTextInputWidget
 
+from backoffice.exports import export_response
 from backoffice.forms import DocumentStepForm
+from backoffice.views import printouts
 from inventory import access, services
 from inventory.models import CountEntry, StockCount, StockCountLine, StockCountState
 from inventory.models.counts import COUNTING_STATES
@@ -25,6 +29,9 @@ from inventory.services.submissions import AlreadySubmitted, once
 
 RECENT_SCANS = 10
 REVIEW_PAGE_SIZE = 100
+# Lines per count sheet PDF: WeasyPrint lays out a line with its barcode in ~14 ms, so 250 lines take ~3.5 s
+# and a 10,000-line session (over two minutes in one PDF) prints in parts, offered on a page of their own.
+SHEET_LINES = 250
 
 
 class ScanForm(forms.Form):
@@ -114,38 +121,35 @@ def may(request: HttpRequest, count: StockCount, model_perm: str, warehouse_perm
     )
 
 
-def shows_expected(request: HttpRequest, count: StockCount) -> bool:
-    """Blind sessions never show counters the expected quantities; approvers see them to review."""
-    return not count.is_blind or request.user.has_perm("inventory.approve_count")
-
-
 def offered_steps(count: StockCount) -> set[str]:
     """The detail actions the change page offers for the session in its state."""
-    offered = {name for name, step in STEPS.items() if count.state in step.states} | {"review_count"}
+    offered = {name for name, step in STEPS.items() if count.state in step.states}
+    offered |= {"review_count", "print_count_sheet"}
     if count.is_counting:
         offered.add("scan_count")
     return offered
 
 
+def wants_json(request: HttpRequest) -> bool:
+    """Whether the scan page's script sent this (fetch asks for JSON); a plain form POST asks for HTML."""
+    return "application/json" in request.headers.get("Accept", "")
+
+
 def scan(model_admin, request: HttpRequest, object_id) -> HttpResponse:
-    """The scan page: Enter adds one (or the typed quantity) to the scanned product's line."""
+    """The scan page: Enter adds one (or the typed quantity) to the scanned product's line.
+
+    The page's script sends the form with fetch() and gets JSON back (the same form, service call and
+    scope); without it the form posts and redirects here.
+    """
     count = count_or_404(model_admin, request, object_id)
     form = ScanForm(request.POST if request.method == "POST" else None)
     error = ""
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            entry = counts.record_entry(
-                user=request.user, count=count, code=data["code"], quantity=(data["quantity"] or "").strip() or 1
-            )
-        except services.DomainError as refused:
-            error = refused.message
-        else:
-            product = entry.line.product
-            model_admin.message_user(
-                request, f"+{product.format_quantity(entry.quantity)} {product.sku} — {product.name}", messages.SUCCESS
-            )
-            return HttpResponseRedirect(request.path)
+    if request.method == "POST":
+        entry, error = _record_scan(request, count, form)
+        if entry is not None:
+            return _scanned(model_admin, request, entry)
+        if wants_json(request):
+            return JsonResponse({"ok": False, "error": error}, status=422)
     recent = (
         CountEntry.objects.filter(line__count=count)
         .select_related("line__product", "counted_by")
@@ -159,10 +163,90 @@ def scan(model_admin, request: HttpRequest, object_id) -> HttpResponse:
         "form": ScanForm() if not error else form,
         "error": error,
         "recent": recent,
+        "recent_limit": RECENT_SCANS,
         "change_url": change_url(count),
         "review_url": reverse("admin:inventory_stockcount_review_count", args=[count.pk]),
     }
     return TemplateResponse(request, "backoffice/counts/scan.html", context, status=422 if error else 200)
+
+
+def _record_scan(request: HttpRequest, count: StockCount, form: ScanForm) -> tuple[CountEntry | None, str]:
+    """The entry the scan made, or why it made none (a message for the counter)."""
+    if not form.is_valid():
+        return None, " ".join(message for errors in form.errors.values() for message in errors)
+    data = form.cleaned_data
+    try:
+        entry = counts.record_entry(
+            user=request.user, count=count, code=data["code"], quantity=(data["quantity"] or "").strip() or 1
+        )
+    except services.DomainError as refused:
+        return None, refused.message
+    return entry, ""
+
+
+def _scanned(model_admin, request: HttpRequest, entry: CountEntry) -> HttpResponse:
+    """What a scan answers: JSON for the page's script, else a message and back to the scan page."""
+    product = entry.line.product
+    counted = product.format_quantity(entry.line.counted_quantity)
+    message = f"+{product.format_quantity(entry.quantity)} {product.sku} — {product.name} ({counted} counted)"
+    if not wants_json(request):
+        model_admin.message_user(request, message, messages.SUCCESS)
+        return HttpResponseRedirect(request.path)
+    return JsonResponse(
+        {
+            "ok": True,
+            "message": message,
+            "line": {"id": entry.line_id, "sku": product.sku, "counted": counted},
+            "entry": {
+                "product": f"{product.sku} — {product.name}",
+                "quantity": product.format_quantity(entry.quantity),
+                "by": request.user.get_username(),
+                "when": localtime(entry.created_at).strftime("%H:%M:%S"),
+            },
+        }
+    )
+
+
+@dataclass(frozen=True)
+class SheetPart:
+    """One part of a count sheet too long for one PDF: lines `first` to `last` (from 1) of `lines`."""
+
+    number: int
+    of: int
+    first: int
+    last: int
+    lines: int
+
+
+def sheet_parts(lines: int) -> list[SheetPart]:
+    """A sheet of this many lines in parts of SHEET_LINES (one part when it fits)."""
+    of = max(1, -(-lines // SHEET_LINES))
+    return [SheetPart(n, of, (n - 1) * SHEET_LINES + 1, min(n * SHEET_LINES, lines), lines) for n in range(1, of + 1)]
+
+
+def count_sheet(model_admin, request: HttpRequest, object_id) -> HttpResponse:
+    """The count sheet PDF; a session longer than SHEET_LINES prints in parts, listed on a page to choose from.
+
+    Blind sessions never print expected quantities, whoever prints the sheet: it goes to the shelves.
+    """
+    count = count_or_404(model_admin, request, object_id)
+    parts = sheet_parts(count.lines.count())
+    shows = not count.is_blind
+    if len(parts) == 1:
+        return printouts.count_sheet_pdf(request, count, shows_expected=shows)
+    chosen = request.GET.get("part", "")
+    if chosen.isdigit() and 1 <= int(chosen) <= len(parts):
+        return printouts.count_sheet_pdf(request, count, shows_expected=shows, part=parts[int(chosen) - 1])
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": f"Count sheet of {count.number} ({count.warehouse.code}, {count.scope_words()})",
+        "opts": model_admin.opts,
+        "count": count,
+        "parts": parts,
+        "per_part": SHEET_LINES,
+        "change_url": change_url(count),
+    }
+    return TemplateResponse(request, "backoffice/counts/sheet_parts.html", context)
 
 
 def review(model_admin, request: HttpRequest, object_id) -> HttpResponse:
@@ -171,13 +255,18 @@ def review(model_admin, request: HttpRequest, object_id) -> HttpResponse:
     if request.method == "POST":
         return _save_grid(model_admin, request, count)
     show = request.GET.get("show", "")
-    lines = StockCountLine.objects.filter(count=count).with_difference(count).select_related("product")
-    if show == "differences":
-        lines = lines.exclude(difference=0)
-    elif show == "uncounted":
-        lines = lines.filter(counted__isnull=True)
-    page = Paginator(lines.order_by("product__sku", "pk"), REVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
-    expected = shows_expected(request, count)
+    if show not in counts.REVIEW_FILTERS:
+        show = ""
+    if request.GET.get("download") in ("csv", "xlsx"):
+        return export_response(
+            request,
+            exporter="count.variances",
+            params={"count": count.pk, "show": show},
+            fmt=request.GET["download"],
+            subject=f"variances of {count.number}",
+        )
+    page = Paginator(counts.review_lines(count, show), REVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
+    expected = counts.shows_expected(request.user, count)
     context = {
         **model_admin.admin_site.each_context(request),
         "title": f"Review {count.number} ({count.warehouse.code}, {count.scope_words()})",
@@ -189,7 +278,7 @@ def review(model_admin, request: HttpRequest, object_id) -> HttpResponse:
         "totals": counts.review_totals(count) if expected else None,
         "may_count": count.is_counting and may(request, count, "add_countentry", access.OPERATE_STOCK),
         "change_url": change_url(count),
-        "filters": [("", "All lines"), ("differences", "Only differences"), ("uncounted", "Not counted")],
+        "filters": list(counts.REVIEW_FILTERS.items()),
     }
     return TemplateResponse(request, "backoffice/counts/review.html", context)
 

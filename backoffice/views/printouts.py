@@ -1,13 +1,14 @@
 """Printouts as PDFs (backoffice.printing): the purchase order for the supplier, a transfer's packing list,
-and a sheet of product labels."""
+a sheet of product labels, and a stock count's count sheet."""
 
 from decimal import Decimal
 
 from django.contrib import messages
 
 from backoffice.printing import MAX_LABELS, code128, pdf_response
-from inventory.models import PurchaseOrder, StockLevel, TransferOrder
+from inventory.models import PurchaseOrder, StockCount, StockLevel, TransferOrder
 from inventory.reports.base import money
+from inventory.services import counts
 
 
 def purchase_order_pdf(request, order: PurchaseOrder):
@@ -71,3 +72,35 @@ def product_labels_pdf(model_admin, request, queryset):
     for label in labels:
         label["barcode"] = code128(label["code"])
     return pdf_response("backoffice/print/labels.html", {"labels": labels}, "product-labels.pdf", request)
+
+
+def count_sheet_pdf(request, count: StockCount, *, shows_expected: bool, part=None):
+    """The sheet counters take to the shelves: number (and its barcode), warehouse and scope, one row per line
+    in bin order with its barcode and a box to write the count in; expected quantities only when shown."""
+    lines = counts.sheet_lines(count)
+    if part is not None:
+        lines = lines[part.first - 1 : part.last]
+    rows = [
+        {
+            "bin": line.bin or "",
+            "sku": line.product.sku,
+            "name": line.product.name,
+            "code": line.product.barcode or line.product.sku,
+            "unit": line.product.get_unit_display(),
+            "expected": line.product.format_quantity(line.expected) if shows_expected else None,
+        }
+        for line in lines
+    ]
+    for row in rows:
+        row["barcode"] = code128(row["code"])
+    context = {
+        "count": count,
+        "lines": rows,
+        "shows_expected": shows_expected,
+        "part": part,
+        "barcode": code128(count.number),
+    }
+    suffix = f"-part-{part.number}" if part is not None else ""
+    return pdf_response(
+        "backoffice/print/count_sheet.html", context, f"{count.number}-count-sheet{suffix}.pdf", request
+    )

@@ -1,5 +1,6 @@
 """Scoped dashboard figures and reports; importing this registers each report's exporter."""
 
+from inventory.reports import count_variances  # noqa: F401  (registers the count variance exporter)
 from inventory.reports.base import Column, Page, Report, Summary
 from inventory.reports.dashboard import DashboardFigures, dashboard_figures
 from inventory.reports.ledger import MovementLedgerReport

@@ -18,12 +18,14 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from inventory import access, audit
 from inventory.models import (
+    AuditEntry,
     Category,
     CountEntry,
     MovementKind,
@@ -82,7 +84,8 @@ def open_count(
 ) -> StockCount:
     """Open a session under the next CNT number with one line per covered stock level, expecting its on hand now.
 
-    One read of the levels and bulk inserts of the lines (with their history), however many there are.
+    One statement on PostgreSQL (the lines, their history rows and audit entries copied from the levels),
+    bulk inserts elsewhere, however many lines there are.
     """
     stock._require(user, "add_stockcount", access.MANAGE_STOCK, [warehouse], "open stock counts")
     if not warehouse.is_active:
@@ -100,17 +103,82 @@ def open_count(
             snapshot_at=timezone.now(),
         )
         _save(count, "opened")
-        levels = (
-            covered_levels(warehouse, category, bin_prefix)
-            .select_related("product")
-            .only("on_hand", "product__id", "product__sku")
-            .order_by("product__sku")
-        )
-        lines = [StockCountLine(count=count, product=level.product, expected=level.on_hand) for level in levels]
-        if not lines:
+        levels = covered_levels(warehouse, category, bin_prefix).order_by("product__sku")
+        if not _snapshot_lines(count, levels, user=user, reason="opened"):
             raise DomainError(f"Nothing is stocked in {warehouse.code} for {count.scope_words()}; nothing to count.")
-        audit.bulk_create_with_history(lines, StockCountLine, user=user, reason="opened", batch_size=BATCH)
     return count
+
+
+# The lines, their "+" history rows and their audit log entries, written from the covered levels in one
+# statement: what audit.bulk_create_with_history writes (tests/test_counts.py compares), without building
+# 10,000 model instances in Python and sending them back (2.4 s at 10,000 lines; this takes a fraction).
+SNAPSHOT = """
+    WITH lines AS (
+        INSERT INTO inventory_stockcountline (count_id, product_id, expected)
+        SELECT %s, level.product_id, level.on_hand FROM ({levels}) AS level
+        RETURNING id, product_id, expected
+    ), history AS (
+        INSERT INTO inventory_historicalstockcountline
+            (id, count_id, product_id, expected, history_date, history_change_reason, history_type, history_user_id)
+        SELECT id, %s, product_id, expected, %s, %s, '+', %s FROM lines ORDER BY id
+        RETURNING history_id, id, product_id
+    )
+    INSERT INTO inventory_auditentry
+        (timestamp, action, content_type_id, object_id, object_repr, history_id, warehouse_id, user_id, reason, changes)
+    SELECT %s, %s, %s, history.id, LEFT(%s || ': ' || product.sku, %s), history.history_id, %s, %s, %s, '[]'::jsonb
+    FROM history JOIN inventory_product product ON product.id = history.product_id
+    ORDER BY history.id
+"""
+
+
+def _snapshot_lines(count: StockCount, levels: QuerySet, *, user: User, reason: str) -> int:
+    """Write one line per level expecting its on hand, with history and audit entries; how many were written."""
+    if connection.vendor != "postgresql":
+        levels = levels.select_related("product").only("on_hand", "product__id", "product__sku")
+        lines = [StockCountLine(count=count, product=level.product, expected=level.on_hand) for level in levels]
+        audit.bulk_create_with_history(lines, StockCountLine, user=user, reason=reason, batch_size=BATCH)
+        return len(lines)
+    sql, level_params = levels.values("product_id", "on_hand").query.sql_with_params()
+    when, content_type = timezone.now(), ContentType.objects.get_for_model(StockCountLine).pk
+    params = [
+        *(count.pk, *level_params),
+        *(count.pk, when, reason, user.pk),
+        *(when, AuditEntry.Action.CREATED, content_type, count.number, audit.REPR_LENGTH),
+        *(count.warehouse_id, user.pk, reason),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(SNAPSHOT.format(levels=sql), params)
+        return cursor.rowcount
+
+
+REVIEW_FILTERS = {"": "All lines", "differences": "Only differences", "uncounted": "Not counted"}
+
+
+def review_lines(count: StockCount, show: str = "") -> QuerySet:
+    """The lines the review lists (StockCountLine.with_difference), by SKU: all, only differences, or not counted."""
+    lines = StockCountLine.objects.filter(count=count).with_difference(count).select_related("product")
+    if show == "differences":
+        lines = lines.exclude(difference=0)
+    elif show == "uncounted":
+        lines = lines.filter(counted__isnull=True)
+    return lines.order_by("product__sku", "pk")
+
+
+def shows_expected(user: User, count: StockCount) -> bool:
+    """Blind sessions never show counters the expected quantities (nor the differences that give them away);
+    approvers see them to review."""
+    return not count.is_blind or user.has_perm("inventory.approve_count")
+
+
+def sheet_lines(count: StockCount) -> QuerySet:
+    """The session's lines in the order a counter walks them (bin, then SKU), each with its product and bin."""
+    bins = StockLevel.objects.filter(product_id=OuterRef("product_id"), warehouse_id=count.warehouse_id)
+    return (
+        StockCountLine.objects.filter(count=count)
+        .select_related("product")
+        .annotate(bin=Subquery(bins.values("bin")[:1]))
+        .order_by("bin", "product__sku", "pk")
+    )
 
 
 def _lock_shared(count: StockCount) -> StockCount:
