@@ -377,3 +377,86 @@ def test_opening_writes_each_line_with_one_created_history_row_and_audit_entry(m
     for entry in entries:
         record = by_history[entry.history_id]
         assert (record.id, record.history_date) == (entry.object_id, entry.timestamp)
+
+
+# --- freezing postings -------------------------------------------------------------------------------
+
+
+def test_by_default_a_count_does_not_stop_the_warehouse(manager, stocker, warehouse_a, stocked, hammer):
+    open_tools(manager, warehouse_a)
+
+    stock.issue(user=stocker, product=hammer, warehouse=warehouse_a, quantity=1)
+
+    assert on_hand(hammer, warehouse_a) == 9
+
+
+def test_a_frozen_count_refuses_postings_of_what_it_covers_and_writes_nothing(
+    manager, stocker, warehouse_a, warehouse_b, stocked, hammer, paint
+):
+    count = open_tools(manager, warehouse_a, freezes_postings=True)
+    movements = StockMovement.objects.count()
+
+    with pytest.raises(DomainError) as refused:
+        stock.issue(user=stocker, product=hammer, warehouse=warehouse_a, quantity=1)
+    with pytest.raises(DomainError):
+        stock.transfer(user=stocker, product=hammer, source=warehouse_a, destination=warehouse_b, quantity=1)
+
+    assert refused.value.message == (
+        f"SKU-HAMMER in A is being counted ({count.number} froze its postings); "
+        f"post or cancel {count.number} first. Nothing was posted."
+    )
+    assert StockMovement.objects.count() == movements and on_hand(hammer, warehouse_a) == 10
+    # Outside what it covers the warehouse works: paint is not a tool, and B is another warehouse.
+    stock.issue(user=stocker, product=paint, warehouse=warehouse_a, quantity=1)
+    stock.issue(user=stocker, product=hammer, warehouse=warehouse_b, quantity=1)
+
+
+def test_a_frozen_count_posts_its_own_adjustments_and_then_the_warehouse_moves_again(
+    manager, clerk, approver, stocker, warehouse_a, stocked, hammer, saw
+):
+    count = open_tools(manager, warehouse_a, freezes_postings=True)
+    counts.record_entry(user=clerk, count=count, code="4000001", quantity=8)
+    counts.start_review(user=manager, count=count)
+
+    post(approver, count)
+    stock.issue(user=stocker, product=hammer, warehouse=warehouse_a, quantity=1)
+
+    assert on_hand(hammer, warehouse_a) == 7
+
+
+def test_cancelling_a_frozen_count_lifts_the_freeze(manager, stocker, warehouse_a, stocked, saw):
+    count = open_tools(manager, warehouse_a, freezes_postings=True)
+
+    counts.cancel_count(user=manager, count=count)
+    stock.issue(user=stocker, product=saw, warehouse=warehouse_a, quantity=1)
+
+    assert on_hand(saw, warehouse_a) == 3
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_posting_racing_the_opening_of_a_frozen_count_is_in_its_snapshot_or_refused():
+    """Issues race the opening: each one commits before the snapshot reads the level, or is refused after."""
+    user = SuperuserFactory()
+    warehouse = WarehouseFactory(code="MAIN")
+    product = ProductFactory(sku="SKU-FREEZE")
+    stock.receive(user=user, product=product, warehouse=warehouse, quantity=500, unit_cost=1)
+    roles, opened, refused = ["open", "issue"], [], []
+
+    def work():
+        if roles.pop() == "open":
+            opened.append(counts.open_count(user=user, warehouse=warehouse, freezes_postings=True))
+            return
+        for _ in range(200):
+            try:
+                stock.issue(user=user, product=product, warehouse=warehouse, quantity=1)
+            except DomainError:
+                refused.append(1)
+                return
+
+    run_at_once(work, times=2)
+
+    line = StockCountLine.objects.get(count=opened[0])
+    # Nothing moved the level after the freeze, and nothing committed behind the snapshot's back.
+    assert line.expected == StockLevel.objects.get(product=product, warehouse=warehouse).on_hand
+    assert refused == [1]

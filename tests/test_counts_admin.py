@@ -67,6 +67,18 @@ def test_a_manager_opens_a_count_from_the_add_page(client, manager, warehouse_a,
     assert count.number in text(client.get(url("changelist")))
 
 
+def test_a_manager_may_freeze_postings_while_counting_and_the_page_says_so(client, manager, warehouse_a, stocked):
+    client.force_login(manager)
+    form = text(client.get(url("add")))
+
+    client.post(url("add"), {"warehouse": warehouse_a.pk, "bin_prefix": "", "freezes_postings": "on"})
+
+    count = StockCount.objects.get()
+    assert "Freeze postings" in form and "Off: the warehouse keeps working" in form
+    assert count.freezes_postings
+    assert "Freeze postings" in text(client.get(url("change", count.pk)))
+
+
 def test_opening_a_count_of_nothing_stocked_is_refused_on_the_form(client, manager, warehouse_a, stocked):
     client.force_login(manager)
 

@@ -18,13 +18,16 @@ from inventory import access
 from inventory.models import StockCount
 from inventory.services import counts
 
+# What the person opening a session chooses; fixed once it is open.
+CHOSEN = ["warehouse", "category", "bin_prefix", "is_blind", "uncounted_means_zero", "freezes_postings"]
+
 
 class OpenCountForm(forms.ModelForm):
     """What a new session covers; refused before anything is written when nothing is stocked there."""
 
     class Meta:
         model = StockCount
-        fields = ["warehouse", "category", "bin_prefix", "is_blind", "uncounted_means_zero"]
+        fields = CHOSEN
 
     def clean(self):
         data = super().clean()
@@ -68,13 +71,12 @@ class StockCountAdmin(DocumentImportMixin, StockroomModelAdmin):
     document_imports = {"import-counts": "count_entries"}
 
     def get_fields(self, request, obj=None):
-        chosen = ["warehouse", "category", "bin_prefix", "is_blind", "uncounted_means_zero"]
-        return chosen if obj is None else ["number", *chosen, *self.readonly_fields[1:]]
+        return CHOSEN if obj is None else ["number", *CHOSEN, *self.readonly_fields[1:]]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
-        return [*self.readonly_fields, "warehouse", "category", "bin_prefix", "is_blind", "uncounted_means_zero"]
+        return [*self.readonly_fields, *CHOSEN]
 
     @admin.display(description="covers")
     def scope(self, count) -> str:
@@ -107,6 +109,7 @@ class StockCountAdmin(DocumentImportMixin, StockroomModelAdmin):
             bin_prefix=data.get("bin_prefix", ""),
             is_blind=data.get("is_blind", False),
             uncounted_means_zero=data.get("uncounted_means_zero", False),
+            freezes_postings=data.get("freezes_postings", False),
         )
         # The service wrote the session; Django's add view redirects and logs by the object it was given.
         obj.pk, obj.number, obj.state = opened.pk, opened.number, opened.state

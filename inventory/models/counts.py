@@ -61,6 +61,12 @@ class StockCount(models.Model):
     uncounted_means_zero = models.BooleanField(
         default=False, help_text="Lines nobody counted are posted as zero; otherwise they are left alone."
     )
+    freezes_postings = models.BooleanField(
+        "freeze postings",
+        default=False,
+        help_text="Refuse receipts, issues, transfers and adjustments of the counted products here until the count "
+        "is posted or cancelled. Off: the warehouse keeps working and differences allow for what moved.",
+    )
     state = models.CharField(
         max_length=16, choices=StockCountState.choices, default=StockCountState.OPEN, editable=False
     )

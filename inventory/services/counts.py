@@ -81,6 +81,7 @@ def open_count(
     bin_prefix: str = "",
     is_blind: bool = False,
     uncounted_means_zero: bool = False,
+    freezes_postings: bool = False,
 ) -> StockCount:
     """Open a session under the next CNT number with one line per covered stock level, expecting its on hand now.
 
@@ -99,11 +100,17 @@ def open_count(
             bin_prefix=bin_prefix,
             is_blind=is_blind,
             uncounted_means_zero=uncounted_means_zero,
+            freezes_postings=freezes_postings,
             created_by=user,
             snapshot_at=timezone.now(),
         )
         _save(count, "opened")
         levels = covered_levels(warehouse, category, bin_prefix).order_by("product__sku")
+        if freezes_postings:
+            # In post_legs' lock order: a posting in flight commits before the snapshot reads its level, and
+            # one waiting for these rows finds the freeze once they are free.
+            locking = levels.select_for_update(of=("self",)).order_by("product_id", "warehouse_id")
+            list(locking.values_list("pk", flat=True))
         if not _snapshot_lines(count, levels, user=user, reason="opened"):
             raise DomainError(f"Nothing is stocked in {warehouse.code} for {count.scope_words()}; nothing to count.")
     return count
@@ -441,7 +448,7 @@ def post_count(*, user: User, count: StockCount, submission_key: str) -> list[St
             for line in differences
         ]
         with audit.acting(user, reason):
-            movements = stock.post_legs(legs, user=user, reference=locked.number, reason=reason)
+            movements = stock.post_legs(legs, user=user, reference=locked.number, reason=reason, frozen_for=locked.pk)
             locked.state, locked.approved_by, locked.posted_at = StockCountState.POSTED, user, timezone.now()
             _save(locked, f"posted: {len(movements)} adjustments")
         taken.result = {"message": post_summary(locked, len(movements)), "count_id": locked.pk}

@@ -121,6 +121,30 @@ def _locked_levels(legs: list[Leg], *, user: User, reason: str) -> dict[tuple[in
     return locked
 
 
+def _refuse_frozen(legs: list[Leg], frozen_for: int | None) -> None:
+    """Refuse legs on a level an open count with "freeze postings" covers (but the count's own posting)."""
+    from inventory.models import StockCountLine
+    from inventory.models.counts import COUNTING_STATES
+
+    wanted = {(leg.product.pk, leg.warehouse.pk) for leg in legs}
+    frozen = (
+        StockCountLine.objects.filter(
+            count__freezes_postings=True,
+            count__state__in=COUNTING_STATES,
+            count__warehouse_id__in={warehouse for _, warehouse in wanted},
+            product_id__in={product for product, _ in wanted},
+        )
+        .exclude(count_id=frozen_for)
+        .values_list("product_id", "count__warehouse_id", "product__sku", "count__warehouse__code", "count__number")
+    )
+    for product, warehouse, sku, code, number in frozen:
+        if (product, warehouse) in wanted:
+            raise DomainError(
+                f"{sku} in {code} is being counted ({number} froze its postings); "
+                f"post or cancel {number} first. Nothing was posted."
+            )
+
+
 def _create_levels(keys: list[tuple[int, int]], products: dict, warehouses: dict, *, user: User, reason: str) -> None:
     try:
         with transaction.atomic():
@@ -143,6 +167,7 @@ def post_legs(
     at: datetime | None = None,
     grouped: bool = False,
     reverses: StockMovement | None = None,
+    frozen_for: int | None = None,
 ) -> list[StockMovement]:
     """Post checked legs in one transaction, in bulk; returns the movements in leg order.
 
@@ -151,6 +176,7 @@ def post_legs(
     Levels are locked in a fixed order, their new balances and moving averages written
     with one history row each (by `user`, for "receipt PO-0012"), and the ledger lines
     inserted in bulk. `grouped` gives the legs one group id (the two legs of a transfer).
+    A level an open count freezes refuses the lot, except to that count's own posting (`frozen_for`).
     """
     if not legs:
         return []
@@ -160,6 +186,7 @@ def post_legs(
     with transaction.atomic(), audit.acting(user, first_reason):
         closes.reopen(when)  # a back-dated posting makes the valuation closes from its day on stale
         levels = _locked_levels(legs, user=user, reason=first_reason)
+        _refuse_frozen(legs, frozen_for)  # after the locks: a count frozen meanwhile has committed by now
         before = {key: (level.on_hand, level.average_cost) for key, level in levels.items()}
         balance = bounds.balance()
         source_costs: dict[int, Decimal] = {}
