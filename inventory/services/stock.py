@@ -122,22 +122,22 @@ def _locked_levels(legs: list[Leg], *, user: User, reason: str) -> dict[tuple[in
 
 
 def _refuse_frozen(legs: list[Leg], frozen_for: int | None) -> None:
-    """Refuse legs on a level an open count with "freeze postings" covers (but the count's own posting)."""
-    from inventory.models import StockCountLine
+    """Refuse legs on a level an open count with "freeze postings" covers (but the count's own posting).
+
+    The usual case, no such count in these warehouses, costs one look at the (small) counts table."""
+    from inventory.models import StockCount, StockCountLine
     from inventory.models.counts import COUNTING_STATES
 
     wanted = {(leg.product.pk, leg.warehouse.pk) for leg in legs}
-    frozen = (
-        StockCountLine.objects.filter(
-            count__freezes_postings=True,
-            count__state__in=COUNTING_STATES,
-            count__warehouse_id__in={warehouse for _, warehouse in wanted},
-            product_id__in={product for product, _ in wanted},
-        )
-        .exclude(count_id=frozen_for)
-        .values_list("product_id", "count__warehouse_id", "product__sku", "count__warehouse__code", "count__number")
-    )
-    for product, warehouse, sku, code, number in frozen:
+    frozen_counts = StockCount.objects.filter(
+        freezes_postings=True, state__in=COUNTING_STATES, warehouse_id__in={warehouse for _, warehouse in wanted}
+    ).exclude(pk=frozen_for)
+    ids = list(frozen_counts.values_list("pk", flat=True))
+    if not ids:
+        return
+    frozen = StockCountLine.objects.filter(count_id__in=ids, product_id__in={product for product, _ in wanted})
+    fields = ("product_id", "count__warehouse_id", "product__sku", "count__warehouse__code", "count__number")
+    for product, warehouse, sku, code, number in frozen.values_list(*fields):
         if (product, warehouse) in wanted:
             raise DomainError(
                 f"{sku} in {code} is being counted ({number} froze its postings); "
