@@ -154,7 +154,7 @@ class StockCountAdmin(DocumentImportMixin, StockroomModelAdmin):
     def import_counts(self, request, object_id):
         # Counting from a file needs what counting on the scan page needs (has_scan_permission).
         count = self._count_or_404(request, object_id)
-        show_expected = views.shows_expected(request, count)
+        show_expected = counts.shows_expected(request.user, count)
         return self.document_import(
             request,
             count,
