@@ -30,6 +30,20 @@ def _first_object(page, base: str) -> str | None:
     return href if href and href.startswith(f"{base}/admin/") and not any(s in href for s in SKIP) else None
 
 
+SETTLED = """() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(
+    () => done(document.documentElement.scrollWidth - window.innerWidth))))"""
+
+
+def _settled_overflow(page) -> int:
+    """How far the page scrolls sideways once it has laid itself out at the new width (scripts that react to a
+    resize run first); an overflow still there half a second later is what a person on that screen sees."""
+    overflow = page.evaluate(SETTLED)
+    if overflow > 1:
+        page.wait_for_timeout(500)
+        overflow = page.evaluate(SETTLED)
+    return overflow
+
+
 def _visit(page, url: str, problems: list[str], who: str) -> None:
     """Open the page once at desktop width, then narrow the same page to a phone's and measure again."""
     page.set_viewport_size({"width": WIDTHS[0], "height": 900})
@@ -39,7 +53,7 @@ def _visit(page, url: str, problems: list[str], who: str) -> None:
         return
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
-        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        overflow = _settled_overflow(page)
         if overflow > 1:
             problems.append(f"{who} {url} at {width} px: the page scrolls sideways by {overflow} px")
 
