@@ -7,7 +7,7 @@ steps instead (Scan, Review, Counting is done, Post, Cancel).
 
 from django import forms
 from django.contrib import admin, messages
-from django.http import Http404, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from unfold.decorators import action
 
 from backoffice.admin.bases import StockroomModelAdmin
@@ -119,29 +119,33 @@ class StockCountAdmin(DocumentImportMixin, StockroomModelAdmin):
         self.message_user(request, f"Opened {obj.number}: {obj.lines.count()} lines to count.", messages.SUCCESS)
         return HttpResponseRedirect(views.change_url(obj))
 
-    def _count_or_404(self, request, object_id) -> StockCount:
-        cache = request.__dict__.setdefault("_stockroom_stock_counts", {})
-        if object_id not in cache:
-            cache[object_id] = self.visible_object(request, object_id)
-        if cache[object_id] is None:
-            raise Http404("No stock count matches the given query.")
-        return cache[object_id]
-
     def has_scan_permission(self, request, object_id=None):
-        return views.may(request, self._count_or_404(request, object_id), "add_countentry", access.OPERATE_STOCK)
+        return views.may(
+            request, self.visible_object_or_404(request, object_id, cached=True), "add_countentry", access.OPERATE_STOCK
+        )
 
     def has_review_permission(self, request, object_id=None):
-        return self.has_view_permission(request) and self._count_or_404(request, object_id) is not None
+        return (
+            self.has_view_permission(request)
+            and self.visible_object_or_404(request, object_id, cached=True) is not None
+        )
 
     def has_step_permission(self, request, object_id=None):
-        return views.may(request, self._count_or_404(request, object_id), "change_stockcount", access.MANAGE_STOCK)
+        return views.may(
+            request,
+            self.visible_object_or_404(request, object_id, cached=True),
+            "change_stockcount",
+            access.MANAGE_STOCK,
+        )
 
     def has_approve_permission(self, request, object_id=None):
-        return views.may(request, self._count_or_404(request, object_id), "approve_count", access.MANAGE_STOCK)
+        return views.may(
+            request, self.visible_object_or_404(request, object_id, cached=True), "approve_count", access.MANAGE_STOCK
+        )
 
     def get_actions_detail(self, request, object_id):
         actions = super().get_actions_detail(request, object_id)
-        count = self._count_or_404(request, object_id)
+        count = self.visible_object_or_404(request, object_id, cached=True)
         offered = views.offered_steps(count) | ({"import_counts"} if count.is_counting else set())
         prefix = f"{self.opts.app_label}_{self.opts.model_name}_"
         return [item for item in actions if item.action_name.removeprefix(prefix) in offered]
@@ -153,7 +157,7 @@ class StockCountAdmin(DocumentImportMixin, StockroomModelAdmin):
     @action(description="Import counts", url_path="import-counts", permissions=["scan"], icon="upload_file")
     def import_counts(self, request, object_id):
         # Counting from a file needs what counting on the scan page needs (has_scan_permission).
-        count = self._count_or_404(request, object_id)
+        count = self.visible_object_or_404(request, object_id, cached=True)
         show_expected = counts.shows_expected(request.user, count)
         return self.document_import(
             request,

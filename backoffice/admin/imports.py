@@ -486,8 +486,7 @@ class DocumentImportMixin:
 
     def document_template_view(self, request, object_id, *, resource_name: str):
         """The template file of an import into a document the user sees (it holds nothing of the document)."""
-        if self.visible_object(request, object_id) is None:
-            raise Http404(f"No {self.opts.verbose_name} matches the given query.")
+        self.visible_object_or_404(request, object_id)
         if not request.user.has_perm(RESOURCES[resource_name].import_permission):
             raise PermissionDenied
         return template_response(request, resource_name)

@@ -7,7 +7,6 @@ is read-only and offers the next steps instead: Receive, Close short, Cancel.
 
 from django import forms
 from django.contrib import admin
-from django.http import Http404
 from django.urls import reverse
 from django.utils.html import format_html
 from unfold.admin import TabularInline
@@ -222,27 +221,21 @@ class PurchaseOrderAdmin(DocumentImportMixin, DataTransferMixin, StockroomModelA
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         return None
 
-    def _order_or_404(self, request, object_id) -> PurchaseOrder:
-        # Asked once per action on the change page: the order is looked up once per request.
-        cache = request.__dict__.setdefault("_stockroom_purchase_orders", {})
-        if object_id not in cache:
-            cache[object_id] = self.visible_object(request, object_id)
-        if cache[object_id] is None:
-            # An order outside the user's warehouses is not found, as on its change page (not "forbidden").
-            raise Http404("No purchase order matches the given query.")
-        return cache[object_id]
-
     # Who may use a step's URL; which steps the page offers depends on the order's state (get_actions_detail).
     # The URL stays open after the step, so a repeated submission is answered as the first one was.
     def has_receive_permission(self, request, object_id=None):
-        return views.may_operate(request, self._order_or_404(request, object_id), "receive_purchaseorder")
+        return views.may_operate(
+            request, self.visible_object_or_404(request, object_id, cached=True), "receive_purchaseorder"
+        )
 
     def has_step_permission(self, request, object_id=None):
-        return views.may_operate(request, self._order_or_404(request, object_id), "change_purchaseorder")
+        return views.may_operate(
+            request, self.visible_object_or_404(request, object_id, cached=True), "change_purchaseorder"
+        )
 
     def get_actions_detail(self, request, object_id):
         actions = super().get_actions_detail(request, object_id)
-        order = self._order_or_404(request, object_id)
+        order = self.visible_object_or_404(request, object_id, cached=True)
         offered = views.offered_steps(order)
         return [action for action in actions if action.action_name.removeprefix(self._action_prefix) in offered]
 
@@ -262,7 +255,7 @@ class PurchaseOrderAdmin(DocumentImportMixin, DataTransferMixin, StockroomModelA
     def import_lines(self, request, object_id):
         # Editing a draft's lines by file needs what editing them on this page needs (has_step_permission).
         return self.document_import(
-            request, self._order_or_404(request, object_id), "po_lines", table=order_lines_table
+            request, self.visible_object_or_404(request, object_id, cached=True), "po_lines", table=order_lines_table
         )
 
     @action(description="Revise a line", url_path="revise", permissions=["step"], icon="edit_note")
@@ -274,11 +267,14 @@ class PurchaseOrderAdmin(DocumentImportMixin, DataTransferMixin, StockroomModelA
         return views.take_step(self, request, object_id, "close_short")
 
     def has_print_permission(self, request, object_id=None):
-        return self.has_view_permission(request) and self._order_or_404(request, object_id) is not None
+        return (
+            self.has_view_permission(request)
+            and self.visible_object_or_404(request, object_id, cached=True) is not None
+        )
 
     @action(description="Print (PDF)", url_path="print", permissions=["print"], icon="print")
     def print_order(self, request, object_id):
-        return printouts.purchase_order_pdf(request, self._order_or_404(request, object_id))
+        return printouts.purchase_order_pdf(request, self.visible_object_or_404(request, object_id, cached=True))
 
     @action(description="Cancel order", url_path="cancel", permissions=["step"], icon="cancel")
     def cancel_order(self, request, object_id):

@@ -162,6 +162,17 @@ class WarehouseScopedMixin:
         # Django's get_object answers None for a missing, hidden or malformed id; ours turns None into a 404.
         return super().get_object(request, object_id) if object_id else None
 
+    def visible_object_or_404(self, request, object_id, *, cached: bool = False):
+        """The object the user sees here, or a 404 as on its change page (an object elsewhere is not found, not
+        "forbidden"). `cached`: looked up once per request (a change page asks once per action it offers)."""
+        cache = request.__dict__.setdefault("_stockroom_visible_objects", {}) if cached else {}
+        key = (self.opts.label_lower, object_id)
+        if key not in cache:
+            cache[key] = self.visible_object(request, object_id)
+        if cache[key] is None:
+            raise Http404(f"No {self.opts.verbose_name} matches the given query.")
+        return cache[key]
+
     # History pages: a live object is judged by the scoped rows, a deleted one by its last version.
     def history_view(self, request, object_id, extra_context=None):
         self._history_subject_or_404(request, object_id)

@@ -10,7 +10,6 @@ read-only and offers the next steps to the side that may take them.
 
 from django import forms
 from django.contrib import admin
-from django.http import Http404
 from django.urls import reverse
 from django.utils.html import format_html
 from unfold.admin import TabularInline
@@ -192,27 +191,25 @@ class TransferOrderAdmin(DataTransferMixin, StockroomModelAdmin):
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         return None
 
-    def _order_or_404(self, request, object_id) -> TransferOrder:
-        cache = request.__dict__.setdefault("_stockroom_transfer_orders", {})
-        if object_id not in cache:
-            cache[object_id] = self.visible_object(request, object_id)
-        if cache[object_id] is None:
-            raise Http404("No transfer order matches the given query.")
-        return cache[object_id]
-
     # Who may use a step's URL; which steps the page offers depends on the order's state (get_actions_detail).
     def has_ship_permission(self, request, object_id=None):
-        return views.may_operate(request, self._order_or_404(request, object_id), "ship_transferorder", "source")
+        return views.may_operate(
+            request, self.visible_object_or_404(request, object_id, cached=True), "ship_transferorder", "source"
+        )
 
     def has_receive_permission(self, request, object_id=None):
-        return views.may_operate(request, self._order_or_404(request, object_id), "receive_transferorder", "warehouse")
+        return views.may_operate(
+            request, self.visible_object_or_404(request, object_id, cached=True), "receive_transferorder", "warehouse"
+        )
 
     def has_cancel_permission(self, request, object_id=None):
-        return views.may_operate(request, self._order_or_404(request, object_id), "change_transferorder", "source")
+        return views.may_operate(
+            request, self.visible_object_or_404(request, object_id, cached=True), "change_transferorder", "source"
+        )
 
     def get_actions_detail(self, request, object_id):
         actions = super().get_actions_detail(request, object_id)
-        offered = views.offered_steps(request, self._order_or_404(request, object_id))
+        offered = views.offered_steps(request, self.visible_object_or_404(request, object_id, cached=True))
         prefix = f"{self.opts.app_label}_{self.opts.model_name}_"
         return [action for action in actions if action.action_name.removeprefix(prefix) in offered]
 
@@ -229,11 +226,14 @@ class TransferOrderAdmin(DataTransferMixin, StockroomModelAdmin):
         return views.take_step(self, request, object_id, "close_short")
 
     def has_print_permission(self, request, object_id=None):
-        return self.has_view_permission(request) and self._order_or_404(request, object_id) is not None
+        return (
+            self.has_view_permission(request)
+            and self.visible_object_or_404(request, object_id, cached=True) is not None
+        )
 
     @action(description="Packing list (PDF)", url_path="print", permissions=["print"], icon="print")
     def print_packing_list(self, request, object_id):
-        return printouts.packing_list_pdf(request, self._order_or_404(request, object_id))
+        return printouts.packing_list_pdf(request, self.visible_object_or_404(request, object_id, cached=True))
 
     @action(description="Cancel transfer", url_path="cancel", permissions=["cancel"], icon="cancel")
     def cancel_order(self, request, object_id):

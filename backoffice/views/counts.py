@@ -103,13 +103,6 @@ def _cancel(user, count: StockCount) -> str:
     return f"Cancelled {count.number}."
 
 
-def count_or_404(model_admin, request: HttpRequest, object_id) -> StockCount:
-    count = model_admin.visible_object(request, object_id)
-    if count is None:
-        raise Http404("No stock count matches the given query.")
-    return count
-
-
 def change_url(count: StockCount) -> str:
     return reverse("admin:inventory_stockcount_change", args=[count.pk])
 
@@ -141,7 +134,7 @@ def scan(model_admin, request: HttpRequest, object_id) -> HttpResponse:
     The page's script sends the form with fetch() and gets JSON back (the same form, service call and
     scope); without it the form posts and redirects here.
     """
-    count = count_or_404(model_admin, request, object_id)
+    count = model_admin.visible_object_or_404(request, object_id)
     form = ScanForm(request.POST if request.method == "POST" else None)
     error = ""
     if request.method == "POST":
@@ -229,7 +222,7 @@ def count_sheet(model_admin, request: HttpRequest, object_id) -> HttpResponse:
 
     Blind sessions never print expected quantities, whoever prints the sheet: it goes to the shelves.
     """
-    count = count_or_404(model_admin, request, object_id)
+    count = model_admin.visible_object_or_404(request, object_id)
     parts = sheet_parts(count.lines.count())
     shows = not count.is_blind
     if len(parts) == 1:
@@ -251,7 +244,7 @@ def count_sheet(model_admin, request: HttpRequest, object_id) -> HttpResponse:
 
 def review(model_admin, request: HttpRequest, object_id) -> HttpResponse:
     """Every line with expected, counted, difference and its value; filters, totals, and the grid to type counts."""
-    count = count_or_404(model_admin, request, object_id)
+    count = model_admin.visible_object_or_404(request, object_id)
     if request.method == "POST":
         return _save_grid(model_admin, request, count)
     show = request.GET.get("show", "")
@@ -306,7 +299,7 @@ def _save_grid(model_admin, request: HttpRequest, count: StockCount) -> HttpResp
 
 def take_step(model_admin, request: HttpRequest, object_id, name: str) -> HttpResponse:
     """Confirm and apply one step of the session (review, post, cancel), once per submission."""
-    count = count_or_404(model_admin, request, object_id)
+    count = model_admin.visible_object_or_404(request, object_id)
     step = STEPS[name]
     form = DocumentStepForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():

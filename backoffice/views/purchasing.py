@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
@@ -68,13 +68,6 @@ STEPS = {
 }
 
 
-def _order_or_404(model_admin, request: HttpRequest, object_id) -> PurchaseOrder:
-    order = model_admin.visible_object(request, object_id)
-    if order is None:
-        raise Http404("No purchase order matches the given query.")
-    return order
-
-
 def change_url(order: PurchaseOrder) -> str:
     return reverse("admin:inventory_purchaseorder_change", args=[order.pk])
 
@@ -100,7 +93,7 @@ def offered_steps(order: PurchaseOrder) -> set[str]:
 
 def receive_goods(model_admin, request: HttpRequest, object_id) -> HttpResponse:
     """The receiving screen: the open lines with what arrives now (default: what remains); posts one GRN."""
-    order = _order_or_404(model_admin, request, object_id)
+    order = model_admin.visible_object_or_404(request, object_id)
     lines = [line for line in order.lines.with_received().select_related("product") if line.quantity_remaining > 0]
     form = ReceiveOrderForm(request.POST if request.method == "POST" else None, lines=lines)
     if request.method == "POST" and form.is_valid():
@@ -145,7 +138,7 @@ def _receive_once(model_admin, request: HttpRequest, order: PurchaseOrder, form)
 
 def take_step(model_admin, request: HttpRequest, object_id, name: str) -> HttpResponse:
     """Confirm and apply one step of the order (place, close short, cancel), once per submission."""
-    order = _order_or_404(model_admin, request, object_id)
+    order = model_admin.visible_object_or_404(request, object_id)
     step = STEPS[name]
     form = DocumentStepForm(request.POST if request.method == "POST" else None, needs_reason=step.needs_reason)
     if request.method == "POST" and form.is_valid():
@@ -192,7 +185,7 @@ def _apply_once(model_admin, request: HttpRequest, order: PurchaseOrder, form, a
 
 def revise_line(model_admin, request: HttpRequest, object_id) -> HttpResponse:
     """Change an ordered line's quantity or cost, with a reason kept in its history."""
-    order = _order_or_404(model_admin, request, object_id)
+    order = model_admin.visible_object_or_404(request, object_id)
     form = ReviseLineForm(request.POST if request.method == "POST" else None, order=order)
     if request.method == "POST" and form.is_valid():
         done = _revise_once(model_admin, request, order, form)

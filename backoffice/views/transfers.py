@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
@@ -89,13 +89,6 @@ STEPS = {
 }
 
 
-def _order_or_404(model_admin, request: HttpRequest, object_id) -> TransferOrder:
-    order = model_admin.visible_object(request, object_id)
-    if order is None:
-        raise Http404("No transfer order matches the given query.")
-    return order
-
-
 def change_url(order: TransferOrder) -> str:
     return reverse("admin:inventory_transferorder_change", args=[order.pk])
 
@@ -121,7 +114,7 @@ def offered_steps(request: HttpRequest, order: TransferOrder) -> set[str]:
 
 def receive_order(model_admin, request: HttpRequest, object_id) -> HttpResponse:
     """The arrival screen: lines in transit with what arrives now (default: all still on the way)."""
-    order = _order_or_404(model_admin, request, object_id)
+    order = model_admin.visible_object_or_404(request, object_id)
     lines = [line for line in order.lines.with_progress().select_related("product") if line.quantity_in_transit > 0]
     form = ReceiveTransferForm(request.POST if request.method == "POST" else None, lines=lines)
     if request.method == "POST" and form.is_valid():
@@ -166,7 +159,7 @@ def _receive_once(model_admin, request: HttpRequest, order: TransferOrder, form)
 
 def take_step(model_admin, request: HttpRequest, object_id, name: str) -> HttpResponse:
     """Confirm and apply one step of the order (ship, close with a discrepancy, cancel), once per submission."""
-    order = _order_or_404(model_admin, request, object_id)
+    order = model_admin.visible_object_or_404(request, object_id)
     step = STEPS[name]
     form = DocumentStepForm(request.POST if request.method == "POST" else None, needs_reason=step.needs_reason)
     if request.method == "POST" and form.is_valid():
