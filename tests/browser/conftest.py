@@ -39,17 +39,40 @@ def page(browser):
     context.close()
 
 
+def _log_in(page, base: str, username: str, password: str):
+    page.goto(f"{base}/admin/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/admin/")
+    return page
+
+
 @pytest.fixture
 def login(page, live_server):
     def log_in(username: str, password: str = "pass"):
-        page.goto(f"{live_server.url}/admin/login/")
-        page.fill("input[name=username]", username)
-        page.fill("input[name=password]", password)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{live_server.url}/admin/")
-        return page
+        return _log_in(page, live_server.url, username, password)
 
     return log_in
+
+
+@pytest.fixture
+def signed_in(browser, live_server):
+    """A page of its own browser (context) per person, signed in: several people at once in one test."""
+    contexts = []
+
+    def open_as(username: str, password: str = "pass", init_script: str = ""):
+        context = browser.new_context()
+        contexts.append(context)
+        if init_script:
+            context.add_init_script(init_script)
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        return _log_in(page, live_server.url, username, password)
+
+    yield open_as
+    for context in contexts:
+        context.close()
 
 
 @pytest.fixture(autouse=True)

@@ -42,7 +42,7 @@ def shelf(warehouse_a):
 
 
 def test_two_clerks_scan_at_once_and_a_second_manager_posts_the_differences(
-    browser, live_server, settings, warehouse_a, shelf
+    signed_in, live_server, settings, warehouse_a, shelf
 ):
     settings.STOCK_COUNT_FOUR_EYES_VALUE = "1"
     tools, products = shelf
@@ -54,20 +54,8 @@ def test_two_clerks_scan_at_once_and_a_second_manager_posts_the_differences(
     ):
         grant(UserFactory(username=username, roles=[role]), permission, warehouse_a)
 
-    def signed_in(username):
-        context = browser.new_context()
-        context.add_init_script(COUNT_BEEPS)
-        page = context.new_page()
-        page.set_default_timeout(15000)
-        page.goto(f"{live_server.url}/admin/login/")
-        page.fill("input[name=username]", username)
-        page.fill("input[name=password]", "pass")
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{live_server.url}/admin/")
-        return page
-
     # The manager opens a count of the Tools category (an autocomplete: picked through its hidden select).
-    manager = signed_in("manager_a")
+    manager = signed_in("manager_a", init_script=COUNT_BEEPS)
     manager.goto(f"{live_server.url}/admin/inventory/stockcount/add/")
     manager.select_option("select[name=warehouse]", str(warehouse_a.pk))
     manager.evaluate(
@@ -82,7 +70,7 @@ def test_two_clerks_scan_at_once_and_a_second_manager_posts_the_differences(
     scan_url = f"{live_server.url}/admin/inventory/stockcount/{count.pk}/scan/"
 
     # Two clerks scan into it at once, interleaved; each page stays the same page (no navigation) throughout.
-    clerks = [signed_in("clerk_a"), signed_in("clerk_b")]
+    clerks = [signed_in("clerk_a", init_script=COUNT_BEEPS), signed_in("clerk_b", init_script=COUNT_BEEPS)]
     for clerk in clerks:
         clerk.goto(scan_url)
         clerk.evaluate("window.__samePage = true")
@@ -142,7 +130,7 @@ def test_two_clerks_scan_at_once_and_a_second_manager_posts_the_differences(
     assert "someone who did not count it must approve it" in manager.content()
     assert count.state != StockCountState.POSTED and not StockMovement.objects.filter(reference=count.number)
 
-    approver = signed_in("manager_b")
+    approver = signed_in("manager_b", init_script=COUNT_BEEPS)
     approver.goto(change)
     approver.get_by_role("link", name="Approve and post").first.click()
     approver.click("button[name=_confirm]")

@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_reorder_suggestion_to_purchase_order_received_in_two_deliveries_and_printed(
-    browser, live_server, clerk, warehouse_a
+    signed_in, live_server, clerk, warehouse_a
 ):
     supplier = SupplierFactory(code="ACME", name="Acme Tools")
     product = ProductFactory(
@@ -27,16 +27,6 @@ def test_reorder_suggestion_to_purchase_order_received_in_two_deliveries_and_pri
         reorder_quantity=Decimal("20"),
     )
     services.receive(user=SuperuserFactory(), product=product, warehouse=warehouse_a, quantity=2, unit_cost="4")
-
-    def signed_in(username):
-        page = browser.new_context().new_page()
-        page.set_default_timeout(15000)
-        page.goto(f"{live_server.url}/admin/login/")
-        page.fill("input[name=username]", username)
-        page.fill("input[name=password]", "pass")
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{live_server.url}/admin/")
-        return page
 
     clerk_page = signed_in("clerk_a")
     clerk_page.get_by_role("link", name="1 stock row is at or below its reorder point").click()  # start page

@@ -21,7 +21,7 @@ def on_hand(product, warehouse) -> Decimal:
 
 
 def test_ship_receive_short_close_with_reason_and_print_the_packing_list(
-    browser, live_server, warehouse_a, warehouse_b
+    signed_in, live_server, warehouse_a, warehouse_b
 ):
     hammer = ProductFactory(sku="SKU-MOVE", name="Moving hammer")
     stock.receive(user=SuperuserFactory(), product=hammer, warehouse=warehouse_a, quantity=20, unit_cost="2")
@@ -32,16 +32,6 @@ def test_ship_receive_short_close_with_reason_and_print_the_packing_list(
     grant(receiver, "operate_stock", warehouse_b)
     order = transfers.create_order(user=shipper, source=warehouse_a, warehouse=warehouse_b, lines=[(hammer, 10)])
     change = f"{live_server.url}/admin/inventory/transferorder/{order.pk}/change/"
-
-    def signed_in(username):
-        page = browser.new_context().new_page()
-        page.set_default_timeout(15000)
-        page.goto(f"{live_server.url}/admin/login/")
-        page.fill("input[name=username]", username)
-        page.fill("input[name=password]", "pass")
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{live_server.url}/admin/")
-        return page
 
     source = signed_in("shipper_a")
     source.goto(change)
