@@ -16,7 +16,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from inventory import access, audit, bounds
-from inventory.models import MovementKind, Product, StockLevel, StockMovement, Warehouse
+from inventory.models import MovementKind, Product, StockCount, StockCountLine, StockLevel, StockMovement, Warehouse
+from inventory.models.counts import COUNTING_STATES
 from inventory.services import closes
 from inventory.services.errors import DomainError, InsufficientStock, NotAllowed, format_quantity
 
@@ -125,9 +126,6 @@ def _refuse_frozen(legs: list[Leg], frozen_for: int | None) -> None:
     """Refuse legs on a level an open count with "freeze postings" covers (but the count's own posting).
 
     The usual case, no such count in these warehouses, costs one look at the (small) counts table."""
-    from inventory.models import StockCount, StockCountLine
-    from inventory.models.counts import COUNTING_STATES
-
     wanted = {(leg.product.pk, leg.warehouse.pk) for leg in legs}
     frozen_counts = StockCount.objects.filter(
         freezes_postings=True, state__in=COUNTING_STATES, warehouse_id__in={warehouse for _, warehouse in wanted}
