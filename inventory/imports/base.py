@@ -187,19 +187,22 @@ class StockroomResource(resources.ModelResource):
         seen = {(key,): number for key, number in (first_seen or {}).items()}
         rows = []
         for number, raw in parsed.rows:
-            values = self._row_values(number, raw, width, readers, plan)
-            if values is not None and self._key_is_new(number, values, parsed.headers, seen, plan):
-                rows.append((number, values))
+            read = self.row_values(number, raw, width, readers, plan)
+            if read is None or read[1]:
+                continue
+            if self._key_is_new(number, read[0], parsed.headers, seen, plan):
+                rows.append((number, read[0]))
         return rows
 
-    def _row_values(self, number: int, raw: list, width: int, readers: list, plan: Plan) -> dict | None:
+    def row_values(self, number: int, raw: list, width: int, readers: list, plan: Plan) -> tuple[dict, set] | None:
+        """One row's cleaned cells and the columns whose cell could not be read (each an error on the plan);
+        None for a row with more cells than the header names."""
         if len(raw) < width:
             raw = [*raw, *([None] * (width - len(raw)))]
         elif len(raw) > width and any(cells.text(extra) for extra in raw[width:]):
             plan.error(number, "", f"This row has {len(raw)} cells but the header names {width} columns.")
             return None
-        values = {}
-        ok = True
+        values, bad = {}, set()
         for index, name, read in readers:
             cell = raw[index]
             # The memo is read here rather than in CellReader.__call__: this loop runs once per cell.
@@ -207,9 +210,9 @@ class StockroomResource(resources.ModelResource):
             value, problem = result if result is not None else read(cell)
             if problem is not None:
                 plan.error(number, name, problem)
-                ok = False
+                bad.add(name)
             values[name] = value
-        return values if ok else None
+        return values, bad
 
     def _key_is_new(self, number: int, values: dict, headers: list[str], seen: dict, plan: Plan) -> bool:
         key_columns = self.key_columns

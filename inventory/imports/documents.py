@@ -12,7 +12,6 @@ from typing import Any, ClassVar
 from django.db import models
 
 from inventory import access
-from inventory.imports import cells
 from inventory.imports.base import CellReader, StockroomResource
 from inventory.imports.parsers import ImportFileError, ParsedFile
 from inventory.imports.plan import Plan
@@ -87,18 +86,10 @@ class DocumentImport(StockroomResource):
         first_seen: dict[Any, int] = {}
         rows = []
         for number, raw in parsed.rows:
-            if len(raw) > width and any(cells.text(extra) for extra in raw[width:]):
-                plan.error(number, "", f"This row has {len(raw)} cells but the header names {width} columns.")
+            read = self.row_values(number, raw, width, readers, plan)
+            if read is None:
                 continue
-            raw = [*raw, *([None] * (width - len(raw)))]
-            values = dict.fromkeys(missing)
-            bad = set()
-            for index, name, read in readers:
-                value, problem = read(raw[index])
-                if problem is not None:
-                    plan.error(number, name, problem)
-                    bad.add(name)
-                values[name] = value
+            values, bad = {**dict.fromkeys(missing), **read[0]}, read[1]
             sku = values[key]
             if key not in bad and not sku:
                 plan.error(number, key, f"Enter the {self.column(key).title}.")
