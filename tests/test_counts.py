@@ -1,5 +1,6 @@
 """Stocktake sessions through the services: open, scan and type counts, review, post exactly once."""
 
+import time
 from decimal import Decimal
 
 import pytest
@@ -435,8 +436,18 @@ def test_cancelling_a_frozen_count_lifts_the_freeze(manager, stocker, warehouse_
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_a_posting_racing_the_opening_of_a_frozen_count_is_in_its_snapshot_or_refused():
+def test_a_posting_racing_the_opening_of_a_frozen_count_is_in_its_snapshot_or_refused(monkeypatch):
     """Issues race the opening: each one commits before the snapshot reads the level, or is refused after."""
+    snapshot = counts._snapshot_lines
+
+    def slow_snapshot(*args, **kwargs):
+        # Hold the opening open for a moment after its snapshot, so an issue that is not kept waiting by the
+        # opening's locks commits behind the snapshot's back every time, not only when the threads align.
+        written = snapshot(*args, **kwargs)
+        time.sleep(0.3)
+        return written
+
+    monkeypatch.setattr(counts, "_snapshot_lines", slow_snapshot)
     user = SuperuserFactory()
     warehouse = WarehouseFactory(code="MAIN")
     product = ProductFactory(sku="SKU-FREEZE")
