@@ -332,6 +332,41 @@ def test_two_clerks_scanning_at_once_both_count():
     assert StockCountLine.objects.with_counted().get(count=count).counted == 31
 
 
+def test_a_scan_repeated_under_its_key_counts_once(manager, clerk, warehouse_a, stocked):
+    count = open_tools(manager, warehouse_a)
+
+    first = counts.record_entry(user=clerk, count=count, code="4000001", quantity=3, submission_key="scan-1")
+    with pytest.raises(AlreadySubmitted) as repeat:
+        counts.record_entry(user=clerk, count=count, code="4000001", quantity=3, submission_key="scan-1")
+    counts.record_entry(user=clerk, count=count, code="4000001", quantity=3, submission_key="scan-2")
+
+    assert repeat.value.result["entry_id"] == first.pk
+    assert lines_of(count)["SKU-HAMMER"].counted == Decimal("6")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_same_scan_sent_twice_at_once_counts_once():
+    user = SuperuserFactory()
+    warehouse = WarehouseFactory(code="MAIN")
+    product = ProductFactory(sku="SKU-TWICE", barcode="321")
+    stock.receive(user=user, product=product, warehouse=warehouse, quantity=5, unit_cost=1)
+    count = counts.open_count(user=user, warehouse=warehouse)
+    counts.record_entry(user=user, count=count, code="321")  # past "open": both scans take the shared lock
+    repeats = []
+
+    def scan():
+        try:
+            counts.record_entry(user=user, count=count, code="321", submission_key="one-scan")
+        except AlreadySubmitted:
+            repeats.append(1)
+
+    run_at_once(scan, times=2)
+
+    assert StockCountLine.objects.with_counted().get(count=count).counted == 2
+    assert repeats == [1]
+
+
 def test_review_totals_follow_the_lines_differences(manager, clerk, stocker, warehouse_a, stocked, hammer):
     count = open_tools(manager, warehouse_a, uncounted_means_zero=True)
     stock.issue(user=stocker, product=hammer, warehouse=warehouse_a, quantity=1)

@@ -9,6 +9,7 @@ from django.utils.html import strip_tags
 from inventory.models import CountEntry, StockCount, StockLevel, StockMovement
 from inventory.roles import MANAGER
 from inventory.services import counts, stock
+from inventory.services.submissions import new_submission_key
 from tests.factories import ProductFactory, SuperuserFactory, UserFactory, grant
 
 pytestmark = pytest.mark.django_db
@@ -46,6 +47,11 @@ def approver_client(client, warehouse_a):
 
 def url(name: str, *args) -> str:
     return reverse(f"admin:inventory_stockcount_{name}", args=args)
+
+
+def scan_data(code, quantity="", key=None) -> dict:
+    """A scan as the page posts it: the code, the quantity and a key of its own (a new one unless given)."""
+    return {"code": code, "quantity": quantity, "submission_key": new_submission_key() if key is None else key}
 
 
 def text(response) -> str:
@@ -93,8 +99,8 @@ def test_the_scan_page_adds_one_per_scan_and_shows_the_last_scanned(clerk_client
     assert page.status_code == 200
     assert "autofocus" in page.content.decode()
 
-    first = clerk_client.post(url("scan_count", session.pk), {"code": "4000001", "quantity": ""})
-    clerk_client.post(url("scan_count", session.pk), {"code": "SKU-HAMMER", "quantity": "4"})
+    first = clerk_client.post(url("scan_count", session.pk), scan_data("4000001"))
+    clerk_client.post(url("scan_count", session.pk), scan_data("SKU-HAMMER", "4"))
 
     assert first.status_code == 302
     shown = text(clerk_client.get(url("scan_count", session.pk)))
@@ -103,7 +109,7 @@ def test_the_scan_page_adds_one_per_scan_and_shows_the_last_scanned(clerk_client
 
 
 def test_an_unknown_code_flashes_an_error_and_writes_nothing(clerk_client, session):
-    response = clerk_client.post(url("scan_count", session.pk), {"code": "NOPE-42", "quantity": ""})
+    response = clerk_client.post(url("scan_count", session.pk), scan_data("NOPE-42"))
 
     assert response.status_code == 422
     assert "No product has the barcode or SKU “NOPE-42”." in text(response)
@@ -180,10 +186,30 @@ def test_another_warehouses_count_is_not_found(client, warehouse_b, stocked, vie
     assert other.state == "open" and not CountEntry.objects.exists()
 
 
-def scan_by_fetch(client, count, code, quantity=""):
+def scan_by_fetch(client, count, code, quantity="", key=None):
     return client.post(
-        url("scan_count", count.pk), {"code": code, "quantity": quantity}, headers={"Accept": "application/json"}
+        url("scan_count", count.pk), scan_data(code, quantity, key), headers={"Accept": "application/json"}
     )
+
+
+def test_the_same_scan_sent_twice_counts_once_and_answers_both_times(clerk_client, session):
+    """A retry after a lost answer, or a double click, repeats the scan's key: the database takes it once."""
+    first = scan_by_fetch(clerk_client, session, "SKU-HAMMER", "4", key="scan-key-1")
+    again = scan_by_fetch(clerk_client, session, "SKU-HAMMER", "4", key="scan-key-1")
+    form_again = clerk_client.post(url("scan_count", session.pk), scan_data("SKU-HAMMER", "4", "scan-key-1"))
+    scan_by_fetch(clerk_client, session, "SKU-HAMMER", "4", key="scan-key-2")  # a second scan of the same code
+
+    assert again.status_code == 200 and again.json() == first.json()
+    assert form_again.status_code == 302
+    assert sorted(CountEntry.objects.values_list("quantity", flat=True)) == [4, 4]
+
+
+def test_a_scan_without_its_key_is_refused_and_writes_nothing(clerk_client, session):
+    response = scan_by_fetch(clerk_client, session, "SKU-HAMMER", key="")
+
+    assert response.status_code == 422
+    assert response.json() == {"ok": False, "error": "This form has expired; reload the page and try again."}
+    assert not CountEntry.objects.exists()
 
 
 def test_a_scan_sent_by_the_pages_script_answers_json_with_the_lines_new_count(clerk_client, session):

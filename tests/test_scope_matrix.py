@@ -278,7 +278,9 @@ def test_scan_review_and_steps_of_other_warehouse_count_are_not_found(scoped_cli
 def test_scanning_another_warehouses_product_into_own_count_says_only_that_it_is_not_in_it(scoped_client, world):
     count = world["stockcount"][0]
 
-    response = scoped_client.post(url("stockcount", "scan_count", count.pk), {"code": "SKU-BRAVO"})
+    response = scoped_client.post(
+        url("stockcount", "scan_count", count.pk), {"code": "SKU-BRAVO", "submission_key": "scope-scan"}
+    )
 
     assert response.status_code == 422
     assert "is not part of" in response.content.decode()

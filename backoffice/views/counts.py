@@ -19,7 +19,7 @@ from django.utils.timezone import localtime
 from unfold.widgets import UnfoldAdminTextInputWidget
 
 from backoffice.exports import export_response
-from backoffice.forms import DocumentStepForm
+from backoffice.forms import DocumentStepForm, SubmittedOnce
 from backoffice.views import printouts
 from inventory import access, services
 from inventory.models import CountEntry, StockCount, StockCountLine, StockCountState
@@ -34,8 +34,11 @@ REVIEW_PAGE_SIZE = 100
 SHEET_LINES = 250
 
 
-class ScanForm(forms.Form):
-    """One scan: a barcode or SKU, and how many (one unless typed)."""
+class ScanForm(SubmittedOnce):
+    """One scan: a barcode or SKU, and how many (one unless typed), under its own submission key.
+
+    The page's script gives every scan a new key and sends a retry with the same one.
+    """
 
     code = forms.CharField(
         max_length=64,
@@ -170,8 +173,16 @@ def _record_scan(request: HttpRequest, count: StockCount, form: ScanForm) -> tup
     data = form.cleaned_data
     try:
         entry = counts.record_entry(
-            user=request.user, count=count, code=data["code"], quantity=(data["quantity"] or "").strip() or 1
+            user=request.user,
+            count=count,
+            code=data["code"],
+            quantity=(data["quantity"] or "").strip() or 1,
+            submission_key=data["submission_key"],
         )
+    except AlreadySubmitted as repeat:
+        # The same scan again (a retry whose first answer was lost): answered as the first time, counted once.
+        entry = CountEntry.objects.select_related("line__product").filter(pk=repeat.result.get("entry_id")).first()
+        return (entry, "") if entry else (None, repeat.message)
     except services.DomainError as refused:
         return None, refused.message
     return entry, ""

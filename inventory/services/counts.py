@@ -13,6 +13,7 @@ scans in flight and then refuses the next ones.
 """
 
 from collections.abc import Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -44,7 +45,7 @@ from inventory.services import stock
 from inventory.services.errors import DomainError, NotAllowed, format_quantity
 from inventory.services.numbering import next_number
 from inventory.services.stock import Amount
-from inventory.services.submissions import once
+from inventory.services.submissions import Taken, once
 
 ZERO = Decimal("0")
 BATCH = 2000
@@ -244,14 +245,26 @@ def _append(user: User, line: StockCountLine, quantity: Decimal, reason: str) ->
     return entry
 
 
-def record_entry(*, user: User, count: StockCount, code: str, quantity: Amount = 1) -> CountEntry:
-    """Add a scan (one) or a typed quantity to the line of the product with this barcode or SKU."""
+def record_entry(
+    *, user: User, count: StockCount, code: str, quantity: Amount = 1, submission_key: str | None = None
+) -> CountEntry:
+    """Add a scan (one) or a typed quantity to the line of the product with this barcode or SKU.
+
+    Scans add up, so the same code scanned twice counts two; the same scan sent twice (a retry after a lost
+    answer, a double click) carries the same submission key and counts once: the repeat raises AlreadySubmitted
+    with the first entry's id as `result["entry_id"]`.
+    """
     stock._require(user, "add_countentry", access.OPERATE_STOCK, [count.warehouse], "count stock")
-    with transaction.atomic(), audit.acting(user, f"counted into {count.number}"):
+    guard = (
+        nullcontext(Taken()) if submission_key is None else once(key=submission_key, user=user, purpose="count scan")
+    )
+    with transaction.atomic(), guard as taken, audit.acting(user, f"counted into {count.number}"):
         current = _lock_shared(count)
         _refuse_unless(current, COUNTING_STATES, "counted into")
         line = find_line(current, code)
-        return _append(user, line, _entry_quantity(quantity, line.product), f"counted into {current.number}")
+        entry = _append(user, line, _entry_quantity(quantity, line.product), f"counted into {current.number}")
+        taken.result = {"entry_id": entry.pk, "message": "This scan was already counted."}
+        return entry
 
 
 def set_counted(*, user: User, line: StockCountLine, quantity: Amount) -> CountEntry | None:

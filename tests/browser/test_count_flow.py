@@ -4,6 +4,7 @@ unknown code flashes and beeps and writes nothing; the manager reviews only the 
 line, so a second manager must approve and post (four eyes); the adjustments are in the ledger and the audit
 log, and the ledger verifies."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -11,7 +12,7 @@ from django.core.management import call_command
 
 from inventory.models import CountEntry, StockCount, StockCountState, StockLevel, StockMovement
 from inventory.roles import CLERK, MANAGER
-from inventory.services import stock
+from inventory.services import counts, stock
 from tests.factories import CategoryFactory, ProductFactory, SuperuserFactory, UserFactory, grant
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -150,3 +151,33 @@ def test_two_clerks_scan_at_once_and_a_second_manager_posts_the_differences(
     audit = " ".join(approver.locator("#audit-log").inner_text().split())
     assert f"count {count.number}" in audit and "manager_b" in audit
     call_command("verify_ledger")
+
+
+def test_a_scan_whose_answer_is_lost_is_sent_again_and_counted_once(signed_in, live_server, warehouse_a, shelf):
+    _, products = shelf
+    grant(UserFactory(username="clerk_a", roles=[CLERK]), "operate_stock", warehouse_a)
+    count = counts.open_count(user=SuperuserFactory(username="opener"), warehouse=warehouse_a)
+    clerk = signed_in("clerk_a")
+    scan_url = f"{live_server.url}/admin/inventory/stockcount/{count.pk}/scan/"
+    clerk.goto(scan_url)
+    sent = []
+
+    def lose_the_first_answer(route):
+        # The scan reaches the server and is counted, but its answer never comes back (a dropped connection).
+        body = route.request.post_data_buffer.decode()
+        sent.append(re.search(r'name="submission_key"\r\n\r\n(\w+)', body).group(1))
+        if len(sent) == 1:
+            route.fetch()
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    clerk.route(scan_url, lose_the_first_answer)
+    code_input = clerk.locator("input[name=code]")
+    code_input.press_sequentially("4000001")
+    code_input.press("Enter")
+    clerk.locator("table.scanned-lines tbody tr").first.wait_for()
+
+    assert len(sent) == 2 and sent[0] == sent[1]  # the retry carries the first attempt's key
+    assert clerk.locator("[data-scan-status]").inner_text() == "+1 SKU-HAMMER — Claw hammer (1 counted)"
+    assert list(CountEntry.objects.filter(line__count=count).values_list("quantity", flat=True)) == [1]

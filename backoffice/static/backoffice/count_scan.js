@@ -18,6 +18,7 @@
     let audio = null;
     // Scans are sent one after another, in the order they were made, however fast the scanner is.
     let queue = Promise.resolve();
+    const RETRIES = 3;
 
     function beep() {
         const Context = window.AudioContext || window.webkitAudioContext;
@@ -69,13 +70,36 @@
         empty.hidden = true;
     }
 
-    function send(data) {
+    // Every scan gets a key of its own; a retry sends the same key, so the server counts the scan once
+    // even when its first answer was lost on the way back (crypto.getRandomValues also works over plain http).
+    function newKey() {
+        const bytes = new Uint8Array(18);
+        window.crypto.getRandomValues(bytes);
+        return Array.from(bytes, function (byte) {
+            return byte.toString(16).padStart(2, "0");
+        }).join("");
+    }
+
+    function post(data, attempt) {
         return fetch(form.action || window.location.href, {
             method: "POST",
             body: data,
             credentials: "same-origin",
             headers: { Accept: "application/json", "X-CSRFToken": token },
-        })
+        }).catch(function (lost) {
+            if (attempt >= RETRIES) {
+                throw lost;
+            }
+            return new Promise(function (resolve) {
+                window.setTimeout(resolve, 500 * (attempt + 1));
+            }).then(function () {
+                return post(data, attempt + 1);
+            });
+        });
+    }
+
+    function send(data) {
+        return post(data, 0)
             .then(function (response) {
                 return response.json().catch(function () {
                     return { ok: false, error: "The server did not take the scan (" + response.status + "); scan it again." };
@@ -89,13 +113,14 @@
                 }
             })
             .catch(function () {
-                flash("No connection to the server; scan it again.");
+                flash("No connection to the server. Once it is back, check the last scans before scanning this one again.");
             });
     }
 
     form.addEventListener("submit", function (event) {
         event.preventDefault();
         const data = new FormData(form);
+        data.set("submission_key", newKey());
         code.value = "";
         quantity.value = "";
         code.focus();
