@@ -313,15 +313,21 @@ def test_review_totals(manager, clerk, warehouse_a, stocked):
     assert (totals.difference_value, totals.absolute_value) == (Decimal("-5"), Decimal("5"))
 
 
+def counting_one_product(barcode):
+    """A count of one stocked product, already scanned once (past "open": later scans take the shared lock)."""
+    user = SuperuserFactory()
+    warehouse = WarehouseFactory(code="MAIN")
+    product = ProductFactory(sku=f"SKU-{barcode}", barcode=barcode)
+    stock.receive(user=user, product=product, warehouse=warehouse, quantity=5, unit_cost=1)
+    count = counts.open_count(user=user, warehouse=warehouse)
+    counts.record_entry(user=user, count=count, code=barcode)
+    return user, count
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_clerks_scanning_at_once_both_count():
-    user = SuperuserFactory()
-    warehouse = WarehouseFactory(code="MAIN")
-    product = ProductFactory(sku="SKU-RACE", barcode="123")
-    stock.receive(user=user, product=product, warehouse=warehouse, quantity=5, unit_cost=1)
-    count = counts.open_count(user=user, warehouse=warehouse)
-    counts.record_entry(user=user, count=count, code="123")  # past "open": both scans take the shared lock
+    user, count = counting_one_product(barcode="123")
 
     def scan_ten():
         for _ in range(10):
@@ -347,12 +353,7 @@ def test_a_scan_repeated_under_its_key_counts_once(manager, clerk, warehouse_a, 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_the_same_scan_sent_twice_at_once_counts_once():
-    user = SuperuserFactory()
-    warehouse = WarehouseFactory(code="MAIN")
-    product = ProductFactory(sku="SKU-TWICE", barcode="321")
-    stock.receive(user=user, product=product, warehouse=warehouse, quantity=5, unit_cost=1)
-    count = counts.open_count(user=user, warehouse=warehouse)
-    counts.record_entry(user=user, count=count, code="321")  # past "open": both scans take the shared lock
+    user, count = counting_one_product(barcode="321")
     repeats = []
 
     def scan():
