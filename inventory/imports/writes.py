@@ -8,6 +8,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 
 from inventory import audit
+from inventory.copying import copy_rows, next_ids
 from inventory.imports.plan import ChangedRow, ImportRejected
 from inventory.models import AuditEntry, Warehouse
 
@@ -137,12 +138,12 @@ def _copy_with_history(model, rows, *, user, reason, when, on_progress) -> None:
     done = 0
     with connection.cursor() as cursor:
         for chunk in batched(rows, COPY_BATCH):
-            ids = _next_ids(cursor, table, model._meta.pk.column, len(chunk))
-            history_ids = _next_ids(cursor, history_table, layout.history._meta.pk.column, len(chunk))
+            ids = next_ids(cursor, table, model._meta.pk.column, len(chunk))
+            history_ids = next_ids(cursor, history_table, layout.history._meta.pk.column, len(chunk))
             records = [layout.record(pk, values) for pk, values in zip(ids, chunk, strict=True)]
-            _copy(cursor, table, layout.columns, map(layout.row, records))
-            _copy(cursor, history_table, layout.history_columns, map(layout.history_row, history_ids, records))
-            _copy(cursor, AuditEntry._meta.db_table, AUDIT_COLUMNS, map(layout.audit_row, history_ids, records))
+            copy_rows(cursor, table, layout.columns, map(layout.row, records))
+            copy_rows(cursor, history_table, layout.history_columns, map(layout.history_row, history_ids, records))
+            copy_rows(cursor, AuditEntry._meta.db_table, AUDIT_COLUMNS, map(layout.audit_row, history_ids, records))
             done += len(chunk)
             if on_progress:
                 on_progress(done)
@@ -150,14 +151,3 @@ def _copy_with_history(model, rows, *, user, reason, when, on_progress) -> None:
             # After a bulk load the planner's statistics still describe the old table (autovacuum catches
             # up later), and the next import's key lookups get planned for a table a fraction the size.
             cursor.execute(f"ANALYZE {table}, {history_table}, {AuditEntry._meta.db_table}")
-
-
-def _next_ids(cursor, table: str, column: str, count: int) -> list[int]:
-    cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, column, count])
-    return [row[0] for row in cursor.fetchall()]
-
-
-def _copy(cursor, table: str, columns: list[str], rows) -> None:
-    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)

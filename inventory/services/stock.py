@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from inventory import access, audit, bounds
+from inventory.copying import insert_many
 from inventory.models import MovementKind, Product, StockCount, StockCountLine, StockLevel, StockMovement, Warehouse
 from inventory.models.counts import COUNTING_STATES
 from inventory.services import closes
@@ -211,7 +212,7 @@ def post_legs(
                 )
             )
         _write_levels(levels, before, user=user, reason=first_reason)
-        StockMovement.objects.bulk_create(movements, batch_size=1000)
+        insert_many(StockMovement, movements, batch_size=1000)
     return movements
 
 
